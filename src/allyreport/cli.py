@@ -1,0 +1,115 @@
+"""The `allyreport` command: check, build, levels, explain, new, note.
+
+Exit codes: 0 clean, 1 errors in the notes/rules (printed as `path:line: message`),
+2 usage errors. No traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Diagnostic, errors_only, render_json, render_text
+
+
+def _common(parser: argparse.ArgumentParser, notes_flag: bool = True) -> None:
+    if notes_flag:
+        parser.add_argument("--notes", type=Path, help="notes folder (default: from allyreport.toml, else notes/)")
+    parser.add_argument("--config", type=Path, help="settings file (default: ./allyreport.toml if present)")
+    parser.add_argument("--model", help="level model: ally, pyramid, s-curve or a firm's own")
+    parser.add_argument("--quarter", help="review quarter, e.g. 2026Q3 (default: the latest with notes)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="allyreport", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"allyreport {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("check", help="validate the notes and rules; print every problem as path:line: message")
+    p.add_argument("notes_pos", nargs="?", type=Path, metavar="NOTES", help="notes folder")
+    _common(p)
+
+    p = sub.add_parser("build", help="build the HTML site and PDFs into the output folder")
+    _common(p)
+    p.add_argument("--out", type=Path, help="output folder (default: output/)")
+    p.add_argument("--templates", type=Path, help="folder of templates/CSS that override the defaults")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDFs")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+
+    p = sub.add_parser("levels", help="print each account's level, trust and insights for the quarter")
+    _common(p)
+
+    p = sub.add_parser("explain", help="why an account has its level, and what would have to change")
+    p.add_argument("account", metavar="ACCOUNT", help="account slug, e.g. acme-foods")
+    _common(p)
+
+    p = sub.add_parser("new", help="create an account folder with a filled-in account.md")
+    p.add_argument("account", metavar="ACCOUNT", help="slug for the new account, e.g. acme-foods")
+    p.add_argument("--name", help="display name (default: from the slug)")
+    p.add_argument("--owner", default="", help="account lead")
+    _common(p)
+
+    p = sub.add_parser("note", help="create a dated note for an account from a template")
+    p.add_argument("account", metavar="ACCOUNT", help="account slug")
+    p.add_argument("--date", help="meeting date YYYY-MM-DD (default: today)")
+    p.add_argument("--context", default="problem", choices=["service", "problem", "strategy", "social"])
+    p.add_argument("--topic", default="meeting", help="a few words for the file name")
+    _common(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("allyreport: interrupted; the previous output is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        from .publish import PublishError
+
+        if isinstance(exc, (PublishError, OSError)):
+            print(f"allyreport: {exc}", file=sys.stderr)
+            return 1
+        print(f"allyreport: internal error: {exc!r} (run again with --debug for details)", file=sys.stderr)
+        return 3
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from . import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    result: int = handler(args)
+    return result
+
+
+def report(diagnostics: list[Diagnostic], as_json: bool) -> int:
+    """Print every diagnostic; exit 1 if any is an error."""
+    if as_json:
+        sys.stdout.write(render_json(diagnostics))
+    elif diagnostics:
+        sys.stderr.write(render_text(diagnostics))
+    errors = errors_only(diagnostics)
+    if errors and not as_json:
+        warnings = len(diagnostics) - len(errors)
+        tail = f", {warnings} warning(s)" if warnings else ""
+        print(f"{len(errors)} error(s){tail}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def dump_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,152 @@
+"""One function per sub-command; each resolves settings, runs the pipeline, prints."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+import time
+from pathlib import Path
+
+from .build import Options, Outcome, build, judge
+from .cli import dump_json, report, today
+from .diagnostics import Diagnostic, display_path, errors_only
+from .explain import explain_text, levels_table
+from .report import verdict_json
+from .settings import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    settings, problems = load_settings(args.config, Path.cwd())
+    if problems:
+        report(problems, getattr(args, "json", False))
+        return None
+    return settings
+
+
+def _options(args: argparse.Namespace, settings: Settings) -> Options:
+    notes = getattr(args, "notes_pos", None) or args.notes or settings.path(settings.spec.notes)
+    out = getattr(args, "out", None) or settings.path(settings.spec.output)
+    templates = getattr(args, "templates", None) or (
+        settings.path(settings.spec.templates) if settings.spec.templates else None)
+    return Options(notes=Path(notes), out=Path(out), quarter=args.quarter, model=args.model,
+                   pdf=not getattr(args, "no_pdf", False), jobs=max(1, getattr(args, "jobs", 1) or 1),
+                   templates=templates)
+
+
+def _usage(message: str) -> int:
+    print(f"allyreport: {message}", file=sys.stderr)
+    return 2
+
+
+def _valid_quarter(args: argparse.Namespace) -> bool:
+    return args.quarter is None or re.fullmatch(r"\d{4}[Qq][1-4]", args.quarter) is not None
+
+
+def _judged(args: argparse.Namespace) -> tuple[Outcome | None, int]:
+    settings = _settings(args)
+    if settings is None:
+        return None, 1
+    if not _valid_quarter(args):
+        return None, _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+    outcome = judge(settings, _options(args, settings))
+    if not outcome.ok:
+        return None, report(outcome.diagnostics, args.json)
+    return outcome, 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 1
+    if not _valid_quarter(args):
+        return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+    options = _options(args, settings)
+    outcome = judge(settings, options)
+    code = report(outcome.diagnostics, args.json)
+    if code == 0 and not args.json and outcome.project:
+        p = outcome.project
+        notes = sum(len(a.notes) for a in p.portfolio.accounts)
+        print(f"{options.notes}: {len(p.portfolio.accounts)} accounts, {notes} notes, no errors")
+    return code
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 1
+    if not _valid_quarter(args):
+        return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+    started = time.monotonic()
+    options = _options(args, settings)
+    from .publish import PublishError
+
+    try:
+        outcome = build(settings, options)
+    except PublishError as exc:
+        return report([Diagnostic(str(options.out), 0, str(exc))], args.json)
+    code = report(outcome.diagnostics, args.json)
+    if code == 0 and outcome.project:
+        pdfs = sum(1 for w in outcome.written if w.endswith(".pdf"))
+        pages = sum(1 for w in outcome.written if w.endswith(".html"))
+        print(f"built {len(outcome.project.verdicts):,} accounts for {outcome.project.quarter}: "
+              f"{pages:,} pages, {pdfs:,} PDFs in {display_path(options.out)}/ ({time.monotonic() - started:.1f} s)")
+    return code
+
+
+def cmd_levels(args: argparse.Namespace) -> int:
+    outcome, code = _judged(args)
+    if outcome is None or outcome.project is None:
+        return code
+    if args.json:
+        dump_json([verdict_json(v) for v in outcome.project.verdicts])
+    else:
+        print(levels_table(outcome.project))
+    return 1 if errors_only(outcome.diagnostics) else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    outcome, code = _judged(args)
+    if outcome is None or outcome.project is None:
+        return code
+    matches = [v for v in outcome.project.verdicts if v.account.slug == args.account]
+    if not matches:
+        slugs = ", ".join(v.account.slug for v in outcome.project.verdicts[:20])
+        return _usage(f"no account '{args.account}' in {outcome.project.portfolio.notes_dir}; accounts: {slugs}")
+    if args.json:
+        dump_json(verdict_json(matches[0]))
+    else:
+        print(explain_text(matches[0]))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_account
+
+    settings = _settings(args)
+    if settings is None:
+        return 1
+    notes = _options(args, settings).notes
+    try:
+        path = new_account(notes, args.account, args.name, args.owner)
+    except ValueError as exc:
+        return _usage(str(exc))
+    print(f"created {path}")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    from .scaffold import new_note
+
+    settings = _settings(args)
+    if settings is None:
+        return 1
+    notes = _options(args, settings).notes
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else today()
+        path = new_note(notes, args.account, day, args.context, args.topic)
+    except ValueError as exc:
+        return _usage(str(exc))
+    print(f"created {path}")
+    return 0

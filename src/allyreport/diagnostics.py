@@ -1,0 +1,71 @@
+"""Errors as values: every problem found in the notes is a `Diagnostic` with its file and line.
+
+Stages never raise on bad input; they return what they could build plus a list of
+diagnostics, and the command line prints them all at once (as bean-check does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in one file; `line` and `column` are 1-based, 0 when unknown."""
+
+    path: str
+    line: int
+    message: str
+    severity: Severity = "error"
+    column: int = 0
+
+    def format(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity == "error"]
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.path, d.line, d.column, d.message)
+
+
+def render_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "".join(d.format() + "\n" for d in sorted(diagnostics, key=sort_key))
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    items = [d.as_json() for d in sorted(diagnostics, key=sort_key)]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"

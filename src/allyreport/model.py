@@ -1,0 +1,66 @@
+"""Typed, frozen data passed between stages: the loaded notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .schema import AccountMeta, NoteMeta
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Note:
+    """One interaction note. `lines` maps a frontmatter key path to its 1-based file line."""
+
+    path: str  # as the user would type it, e.g. notes/acme-foods/2026-05-14-downtime.md
+    slug: str
+    meta: NoteMeta
+    body: str
+    body_line: int
+    lines: dict[Loc, int] = field(compare=False, repr=False)
+
+    @property
+    def date(self) -> dt.date:
+        return self.meta.date
+
+    def line_of(self, *loc: str | int) -> int:
+        return line_for(self.lines, loc)
+
+
+@dataclass(frozen=True)
+class Account:
+    slug: str
+    path: str  # the account.md
+    meta: AccountMeta
+    profile: str
+    profile_line: int
+    notes: tuple[Note, ...]  # oldest first
+    lines: dict[Loc, int] = field(compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.meta.account
+
+    def line_of(self, *loc: str | int) -> int:
+        return line_for(self.lines, loc)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    notes_dir: str
+    accounts: tuple[Account, ...]  # sorted by slug
+
+    @property
+    def last_date(self) -> dt.date | None:
+        dates = [a.notes[-1].date for a in self.accounts if a.notes]
+        return max(dates) if dates else None
+
+
+def line_for(lines: dict[Loc, int], loc: Loc) -> int:
+    """The line of the longest known prefix of `loc` (a missing key points at its parent)."""
+    loc = tuple(loc)
+    while loc and loc not in lines:
+        loc = loc[:-1]
+    return lines.get(loc, 1)

@@ -1,0 +1,58 @@
+"""Calendar quarters, written `2026Q3` everywhere (flags, JSON, pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_PATTERN = re.compile(r"(\d{4})[Qq]([1-4])")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        match = _PATTERN.fullmatch(text.strip())
+        if not match:
+            raise ValueError(f"'{text}' is not a quarter; write it like 2026Q3")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.next().start - dt.timedelta(days=1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def prev(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    def back(self, count: int) -> Quarter:
+        quarter = self
+        for _ in range(count):
+            quarter = quarter.prev()
+        return quarter
+
+
+def span(first: Quarter, last: Quarter) -> list[Quarter]:
+    quarters = []
+    quarter = first
+    while quarter <= last:
+        quarters.append(quarter)
+        quarter = quarter.next()
+    return quarters

@@ -1,0 +1,72 @@
+"""The stable JSON form of the verdicts (`allyreport levels --json`, `output/levels.json`).
+
+The schema is documented in docs/output.md; keys here are a contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import Check, Trust, Verdict
+from .metrics import Source
+
+
+def source_json(source: Source) -> dict[str, Any]:
+    return {"path": source.path, "line": source.line, "date": source.date.isoformat() if source.date else None}
+
+
+def trust_json(trust: Trust) -> dict[str, Any]:
+    def r(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return {
+        "reliability": r(trust.reliability),
+        "credibility": r(trust.credibility),
+        "intimacy": r(trust.intimacy),
+        "character": r(trust.character),
+        "self_orientation": r(trust.self_orientation),
+        "tq": r(trust.tq),
+        "tq_plus": r(trust.tq_plus),
+        "reliability_kept": r(trust.reliability_kept),
+        "weakest": trust.weakest,
+        "readings": trust.readings,
+    }
+
+
+def check_json(check: Check) -> dict[str, Any]:
+    return {"condition": check.text, "holds": check.holds, "values": dict(check.values)}
+
+
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    return {
+        "slug": v.account.slug,
+        "name": v.account.name,
+        "owner": v.account.meta.owner,
+        "model": v.model.key,
+        "quarter": str(v.quarter),
+        "level": v.level.key,
+        "level_title": v.level.title,
+        "wins_work_by": v.level.wins_work_by,
+        "movement": v.movement,
+        "previous": v.previous.key if v.previous else None,
+        "target": v.target.key if v.target else None,
+        "history": [{"quarter": str(h.quarter), "level": h.level.key} for h in v.history],
+        "trust": trust_json(v.trust),
+        "explanation": {
+            "conditions": [check_json(c) for c in v.finding.checks],
+            "evidence": [source_json(s) for s in v.finding.evidence],
+            "not_higher": [
+                {"level": lv.key, "failed": [check_json(c) for c in checks if not c.holds]} for lv, checks in v.higher
+            ],
+        },
+        "insights": [
+            {
+                "key": i.key,
+                "severity": i.severity,
+                "message": i.message,
+                "move": i.move,
+                "evidence": [source_json(s) for s in i.evidence],
+            }
+            for i in v.insights
+        ],
+    }

@@ -1,0 +1,77 @@
+"""`allyreport new` and `allyreport note`: start from a filled-in template, never a blank file.
+
+python-frontmatter writes the files, so names typed on the command line are quoted
+correctly in the YAML whatever they contain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import frontmatter
+
+from .loader import SLUG, load_notes
+
+ACCOUNT_BODY = """\
+Where is this client heading? Write their strategy, their pressures and what their
+leaders care about, in your own words. Keep it current: the review shows when it was
+last touched.
+"""
+
+NOTE_BODY = """\
+What was said, in a few sentences. Who raised what? What did they ask of us?
+"""
+
+
+def new_account(notes: Path, slug: str, name: str | None, owner: str) -> Path:
+    if not SLUG.fullmatch(slug):
+        raise ValueError(f"'{slug}' is not a valid account slug: use lowercase letters, digits and hyphens")
+    folder = notes / slug
+    if folder.exists():
+        raise ValueError(f"{folder} already exists")
+    post = frontmatter.Post(
+        ACCOUNT_BODY,
+        account=name or slug.replace("-", " ").title(),
+        owner=owner or "Your name",
+        industry="",
+        relevance="steady",
+        stakeholders=[{"name": "First Contact", "role": "Their role", "concerns": ["What keeps them up at night"]}],
+        offerings=["What we provide"],
+        plan=[],
+    )
+    folder.mkdir(parents=True)
+    path = folder / "account.md"
+    path.write_text(_dump(post), "utf-8")
+    return path
+
+
+def new_note(notes: Path, slug: str, day: dt.date, context: str, topic: str) -> Path:
+    portfolio, _ = load_notes(notes)
+    account = next((a for a in portfolio.accounts if a.slug == slug), None)
+    if account is None:
+        raise ValueError(f"no account '{slug}' in {notes} (create it with: allyreport new {slug})")
+    words = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-") or "meeting"
+    path = notes / slug / f"{day.isoformat()}-{words}.md"
+    if path.exists():
+        raise ValueError(f"{path} already exists")
+    people = [s.name for s in account.meta.stakeholders[:1]]
+    post = frontmatter.Post(
+        NOTE_BODY,
+        date=day,
+        with_=people,
+        context=context,
+        opened_by="client",
+        price=False,
+        signals=[],
+        trust={"reliability": 5, "credibility": 5, "intimacy": 5, "self_orientation": 5},
+        actions=[],
+    )
+    path.write_text(_dump(post).replace("with_:", "with:", 1), "utf-8")
+    return path
+
+
+def _dump(post: frontmatter.Post) -> str:
+    text: str = frontmatter.dumps(post, sort_keys=False)
+    return text + "\n"

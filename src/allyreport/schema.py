@@ -1,0 +1,201 @@
+"""The notes format as a typed schema (pydantic), and its errors turned into `path:line` messages.
+
+pydantic does the type work (strict: no silent coercion of `"7"` to 7 or `"no"` to False)
+and reports every problem of a file in one pass; `problems_from` maps each error's
+location (`actions.0.by`) back to the line the user wrote it on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+)
+
+Context = Literal["service", "problem", "strategy", "social"]
+CONTEXTS: tuple[str, ...] = ("service", "problem", "strategy", "social")
+BUSINESS_CONTEXTS: tuple[str, ...] = ("service", "problem", "strategy")
+Kind = Literal["invest", "deliver", "sell"]
+Commitment = Literal["firm", "best-effort", "intention"]
+Test = Literal["own-time", "learn", "illustrate"]
+TESTS: tuple[str, ...] = ("own-time", "learn", "illustrate")
+Relevance = Literal["rising", "steady", "declining"]
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are written YYYY-MM-DD (quoted or not); anything else is refused with a hint."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a date written YYYY-MM-DD")
+    text = value.strip()
+    if not _ISO.fullmatch(text):
+        raise ValueError(f"'{_short(text)}' is not a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text} is not a real date") from None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[StrictStr, StringConstraints(min_length=1, strip_whitespace=True)]
+Score = Annotated[StrictInt, Field(ge=1, le=10)]
+
+
+class _Strict(BaseModel):
+    # Scalars are strict (StrictInt, StrictBool, StrictStr); lists may fill tuples.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Trust(_Strict):
+    reliability: Score
+    credibility: Score
+    intimacy: Score
+    character: Score | None = None
+    self_orientation: Score
+
+
+class Action(_Strict):
+    do: Text
+    by: IsoDate | None = None
+    done: IsoDate | None = None
+    kind: Kind = "deliver"
+    commitment: Commitment = "firm"
+    tests: tuple[Test, ...] = ()
+
+
+class Stakeholder(_Strict):
+    name: Text
+    role: Text | None = None
+    concerns: tuple[Text, ...] = ()
+
+
+class AccountMeta(_Strict):
+    account: Text
+    owner: Text
+    industry: Text | None = None
+    since: IsoDate | None = None
+    target: Text | None = None
+    relevance: Relevance = "steady"
+    stakeholders: tuple[Stakeholder, ...] = ()
+    offerings: tuple[Text, ...] = ()
+    plan: tuple[Action, ...] = ()
+
+
+class NoteMeta(_Strict):
+    date: IsoDate
+    with_: tuple[Text, ...] = Field(default=(), alias="with")
+    context: Context
+    opened_by: Literal["client", "us"] = "client"
+    price: StrictBool = False
+    signals: tuple[Text, ...] = ()
+    trust: Trust | None = None
+    actions: tuple[Action, ...] = ()
+
+
+Loc = tuple[str | int, ...]
+
+
+def validate(model: type[_Strict], data: Any) -> tuple[Any, list[tuple[Loc, str]]]:
+    """Validate `data`; return (model or None, [(location, message)])."""
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "empty" if data is None else "a single value"
+        return None, [((), f"frontmatter must be a mapping of keys to values, but it is {kind}")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, [_message(model, err) for err in exc.errors()]
+
+
+def _message(model: type[_Strict], err: Any) -> tuple[Loc, str]:
+    loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in {"function-before", "nullable"}))
+    kind, value = err["type"], err.get("input")
+    name = ".".join(str(p) for p in loc if isinstance(p, str)) or "frontmatter"
+    key = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        return loc, f"unknown key '{_short(str(key))}'{_suggest(model, loc)}"
+    if kind == "missing":
+        return loc[:-1], f"'{key}' is required"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return loc, f"'{name}' is empty; give it a value"
+    if kind == "literal_error":
+        expected = err["ctx"]["expected"].replace("'", "")
+        return loc, f"'{name}' must be one of {expected}, got '{_short(str(value))}'"
+    if kind == "bool_type":
+        return loc, f"'{name}' must be true or false, got '{_short(str(value))}'{_yaml11_hint(value)}"
+    if kind in {"int_type", "int_parsing"}:
+        return loc, f"'{name}' must be a whole number from 1 to 10, got '{_short(str(value))}'"
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        return loc, f"'{name}' must be from 1 to 10, got {value}"
+    if kind in {"string_type"}:
+        return loc, f"'{name}' must be text, got {_describe(value)}"
+    if kind in {"tuple_type", "list_type"}:
+        return loc, f"'{name}' must be a list, got {_describe(value)}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return loc, f"'{name}' must be a mapping of keys to values, got {_describe(value)}"
+    if kind == "value_error":
+        return loc, f"'{name}': {err['ctx']['error']!s}"
+    return loc, f"'{name}': {err['msg']}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{_short(str(value))}'"
+
+
+def _yaml11_hint(value: Any) -> str:
+    if isinstance(value, str) and value.lower() in _YAML11_BOOLS:
+        return " (YAML 1.1 would read this as a yes/no; allyreport does not guess: write true or false)"
+    return ""
+
+
+def _suggest(model: type[_Strict], loc: Loc) -> str:
+    """`contxt` -> did you mean `context`? Walks the schema along the error's location."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        field = fields.get(part) if isinstance(fields, dict) else None
+        if field is None:
+            return ""
+        current = _inner_model(field.annotation)
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return ""
+    names = [f.alias or n for n, f in current.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(names)}"
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
