@@ -1,0 +1,180 @@
+"""Nothing lost: the output is replaced atomically, only on success, and never clobbers
+what allyreport did not create. Builds run through the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import NotesWriter, run_cli
+
+ACCOUNT = """\
+---
+account: {name}
+owner: Jo Park
+stakeholders:
+  - name: Dana Reyes
+    role: COO
+---
+Where {name} is heading.
+"""
+
+NOTE = """\
+---
+date: {date}
+with: [Dana Reyes]
+context: {context}
+opened_by: us
+trust: {{reliability: 7, credibility: 7, intimacy: 6, self_orientation: 3}}
+---
+We discussed their {context}.
+"""
+
+
+def small_notes(write_notes: NotesWriter, accounts: tuple[str, ...] = ("acme", "globex")) -> Path:
+    files: dict[str, str | bytes] = {}
+    for slug in accounts:
+        files[f"{slug}/account.md"] = ACCOUNT.format(name=slug.title())
+        for i, (day, context) in enumerate([("2026-04-02", "problem"), ("2026-05-06", "strategy"),
+                                            ("2026-06-10", "strategy"), ("2026-07-08", "service")]):
+            files[f"{slug}/{day}-n{i}.md"] = NOTE.format(date=day, context=context)
+    return write_notes(files)
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("build", "--notes", "notes", "--out", "out", "--no-pdf", *extra, cwd=cwd)
+
+
+def leftovers(cwd: Path) -> list[str]:
+    return sorted(p.name for p in cwd.iterdir() if p.name.startswith(".out."))
+
+
+def test_build_writes_output_and_never_touches_notes(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    before = tree_hash(notes)
+    result = build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "index.html").is_file()
+    assert (tmp_path / "out" / "levels.json").is_file()
+    assert tree_hash(notes) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_failed_build_leaves_previous_output_intact(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    assert build(tmp_path).returncode == 0
+    before = tree_hash(tmp_path / "out")
+    (notes / "acme" / "2026-07-09-bad.md").write_text("---\ndate: 2026-07-09\ncontext: nonsense\n---\n")
+    result = build(tmp_path)
+    assert result.returncode == 1
+    assert "notes/acme/2026-07-09-bad.md:3: 'context' must be one of" in result.stderr
+    assert tree_hash(tmp_path / "out") == before
+    assert leftovers(tmp_path) == []
+
+
+def test_deleted_account_does_not_linger(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    assert build(tmp_path).returncode == 0
+    assert any("globex" in name for name in tree_hash(tmp_path / "out"))
+    shutil.rmtree(notes / "globex")
+    assert build(tmp_path).returncode == 0
+    assert not any("globex" in name for name in tree_hash(tmp_path / "out"))
+
+
+@pytest.mark.parametrize("case", ["inside-notes", "contains-notes", "has-git", "foreign-folder", "home"])
+def test_refuses_dangerous_output_folders(write_notes: NotesWriter, tmp_path: Path, case: str) -> None:
+    small_notes(write_notes)
+    out = {"inside-notes": "notes/site", "contains-notes": ".", "has-git": "repo", "foreign-folder": "mine",
+           "home": str(Path.home())}[case]
+    if case == "has-git":
+        (tmp_path / "repo" / ".git").mkdir(parents=True)
+    if case == "foreign-folder":
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / "thesis.docx").write_text("precious")
+    result = run_cli("build", "--notes", "notes", "--out", out, "--no-pdf", cwd=tmp_path)
+    assert result.returncode == 1
+    expected = {"inside-notes": "overlaps the notes folder", "contains-notes": "overlaps the notes folder",
+                "has-git": "contains .git", "foreign-folder": "was not created by allyreport",
+                "home": "root or home folder"}[case]
+    assert expected in result.stderr
+    if case == "foreign-folder":
+        assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
+
+
+def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWriter, tmp_path: Path) -> None:
+    small_notes(write_notes)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / ".out.lock").write_text(str(holder.pid))
+        started = time.monotonic()
+        result = build(tmp_path)
+        assert result.returncode == 1
+        assert f"another allyreport build (pid {holder.pid}) is writing" in result.stderr
+        assert time.monotonic() - started < 30
+        assert not (tmp_path / "out").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone: its stale lock is taken over.
+    assert build(tmp_path).returncode == 0
+
+
+def test_killed_build_leaves_output_intact_and_next_build_cleans_up(write_notes: NotesWriter, tmp_path: Path) -> None:
+    small_notes(write_notes)
+    assert build(tmp_path).returncode == 0
+    before = tree_hash(tmp_path / "out")
+    # A template that takes a long time to render keeps the build in its staging phase.
+    slow = tmp_path / "slow-templates"
+    slow.mkdir()
+    env = {**os.environ, "ALLYREPORT_TEST_SLOW": "1"}
+    code = ("import sys, time, allyreport.build as b\n"
+            "real = b.render\n"
+            "def slow(*a, **k):\n"
+            "    out = real(*a, **k); time.sleep(60); return out\n"
+            "b.render = slow\n"
+            "from allyreport.cli import main\n"
+            "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(".out.staging-") for p in tmp_path.iterdir()):
+            assert time.monotonic() < deadline, "the build never started staging"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert tree_hash(tmp_path / "out") == before
+    assert leftovers(tmp_path)  # the killed build could not clean up after itself...
+    assert build(tmp_path).returncode == 0
+    assert leftovers(tmp_path) == []  # ...the next one does
+    assert tree_hash(tmp_path / "out") == before
+
+
+def test_two_builds_are_byte_identical_and_crlf_checkouts_match(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    assert build(tmp_path).returncode == 0
+    first = tree_hash(tmp_path / "out")
+    assert build(tmp_path).returncode == 0
+    assert tree_hash(tmp_path / "out") == first
+    crlf = tmp_path / "crlf"
+    shutil.copytree(notes, crlf / "notes")
+    for path in (crlf / "notes").rglob("*.md"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert build(crlf).returncode == 0
+    assert tree_hash(crlf / "out") == first
