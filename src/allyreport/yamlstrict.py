@@ -21,7 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # libyaml ships in every PyYAML wheel; the pure-Python parser is only a fallback for odd builds.
-_Parser: Any = getattr(yaml, "CParser", None) or yaml.loader.BaseLoader
+_Parser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None) or yaml.loader.BaseLoader
 
 Path_ = tuple[str | int, ...]
 

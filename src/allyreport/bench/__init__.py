@@ -1,0 +1,1 @@
+"""The benchmark: a seeded corpus generator and `make bench` (python -m allyreport.bench)."""
