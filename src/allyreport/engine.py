@@ -11,8 +11,9 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
+from . import metrics
 from .diagnostics import Diagnostic
-from .metrics import FACTORS, Source, Window, compute, is_open
+from .metrics import FACTORS, Source, Window, gather, is_open
 from .model import Account, Note, Portfolio
 from .quarters import Quarter, span
 from .rules import FUNCTIONS, Condition, InsightRule, Level, LevelModel, RuleSet
@@ -92,8 +93,8 @@ class Verdict:
     movement: str  # up, down, same or new
     previous: Level | None
     target: Level | None
-    trust: Trust
-    trust_history: tuple[tuple[Quarter, Trust], ...]
+    trust: Trust  # over the model's window, like every metric
+    trust_history: tuple[tuple[Quarter, Trust], ...]  # each quarter's window, so the last one equals `trust`
     insights: tuple[Insight, ...]
 
     @property
@@ -102,19 +103,35 @@ class Verdict:
 
 
 class Evaluator:
-    """Holds one simpleeval instance; conditions were parsed once when the rules loaded."""
+    """Holds one simpleeval instance; conditions were parsed once when the rules loaded.
+
+    A condition that fails to evaluate (a firm's rule dividing by a metric that is 0) is
+    reported once, with how many accounts it failed for, not once per account.
+    """
 
     def __init__(self) -> None:
         self._eval = SimpleEval(functions=FUNCTIONS)
-        self.problems: list[Diagnostic] = []
+        self._failed: dict[tuple[str, str], tuple[str, str, int]] = {}
+
+    def fail(self, origin: str, what: str, who: str, error: str) -> None:
+        first = self._failed.get((origin, what))
+        self._failed[(origin, what)] = (first[0], first[1], first[2] + 1) if first else (who, error, 1)
+
+    @property
+    def problems(self) -> list[Diagnostic]:
+        found = []
+        for (origin, what), (who, error, count) in self._failed.items():
+            path, _, line = origin.rpartition(":")
+            more = f" (and {count - 1} more)" if count > 1 else ""
+            found.append(Diagnostic(path, int(line), f"{what} failed for {who}{more}: {error}"))
+        return found
 
     def holds(self, condition: Condition, values: dict[str, Any], who: str) -> bool:
         self._eval.names = values
         try:
             return bool(self._eval.eval(condition.text, previously_parsed=condition.parsed))
         except Exception as exc:  # a firm's rule can divide by zero; report it, do not crash
-            path, _, line = condition.origin.rpartition(":")
-            self.problems.append(Diagnostic(path, int(line), f"condition '{condition.text}' failed for {who}: {exc}"))
+            self.fail(condition.origin, f"condition '{condition.text}'", who, str(exc))
             return False
 
     def check(self, condition: Condition, values: dict[str, Any], who: str) -> Check:
@@ -126,12 +143,12 @@ class Evaluator:
 
 
 def window_of(account: Account, quarter: Quarter, size: int, signals: Iterable[str]) -> Window:
-    start, end = quarter.back(size - 1).start, quarter.end
-    notes = [n for n in account.notes if start <= n.date <= end]
-    return compute(account, notes, start, end, signals)
+    """The metrics of `size` quarters ending with `quarter` (one-off; evaluation reuses `gather`)."""
+    return metrics.window(gather(account), quarter, size, signals)
 
 
 def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> Level:
+    """The first level, highest first, whose conditions all hold; the last level otherwise."""
     for level in model.levels:
         if ev.all_hold(level.conditions, window.values, who):
             return level
@@ -140,28 +157,25 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
 
 def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarter: Quarter,
                      ev: Evaluator) -> Verdict:
-    who = f"{account.slug} {quarter}"
-    signals = list(rules.signals)
+    """A level for every quarter from the first note to `quarter`; findings and insights for `quarter`."""
+    facts = gather(account)
+    signals = tuple(rules.signals)
     first = Quarter.of(account.notes[0].date) if account.notes else quarter
-    history = []
-    for q in span(min(first, quarter), quarter):
-        w = window_of(account, q, model.window, signals)
-        count = sum(1 for n in account.notes if q.start <= n.date <= q.end)
-        history.append(QuarterLevel(q, choose_level(model, w, ev, f"{account.slug} {q}"), count))
-    window = window_of(account, quarter, model.window, signals)
-    level = history[-1].level
-    finding = _finding(level.conditions, window, ev, who)
-    higher = tuple((lv, finding_checks(lv.conditions, window, ev, who)) for lv in model.levels[: level.rank])
+    quarters = span(min(first, quarter), quarter)
+    windows = [metrics.window(facts, q, model.window, signals) for q in quarters]
+    history = tuple(QuarterLevel(q, choose_level(model, w, ev, f"{account.slug} {q}"), len(facts.by_quarter.get(q, ())))
+                    for q, w in zip(quarters, windows, strict=True))
+    who = f"{account.slug} {quarter}"
+    current, level = windows[-1], history[-1].level
+    finding = _finding(level.conditions, current, ev, who)
+    higher = tuple((lv, finding_checks(lv.conditions, current, ev, who)) for lv in model.levels[: level.rank])
     previous = history[-2].level if len(history) > 1 else None
-    values = {**window.values, "level": level.key, "level_rank": level.rank}
-    insights = tuple(
-        _insight(rule, values, window, ev, who)
-        for rule in (*rules.insights, *model.insights)
-        if ev.all_hold(rule.conditions, values, who)
-    )
-    trust_history = tuple((q.quarter, trust_of(window_of(account, q.quarter, 1, ()))) for q in history)
-    return Verdict(account, model, quarter, window, level, finding, higher, tuple(history),
-                   _movement(previous, level), previous, _target(account, model, level), trust_of(window),
+    values = {**current.values, "level": level.key, "level_rank": level.rank}
+    insights = tuple(found for rule in rules.insights_for(model)
+                     if (found := _insight(rule, values, current, ev, who)) is not None)
+    trust_history = tuple((h.quarter, trust_of(w)) for h, w in zip(history, windows, strict=True))
+    return Verdict(account, model, quarter, current, level, finding, higher, history,
+                   _movement(previous, level), previous, _target(account, model, level), trust_of(current),
                    trust_history, insights)
 
 
@@ -185,16 +199,18 @@ def _evidence(window: Window, names: Iterable[str]) -> tuple[Source, ...]:
     return tuple(sorted(seen.values(), key=lambda s: (s.date or dt.date.min, s.path, s.line)))
 
 
-def _insight(rule: InsightRule, values: dict[str, Any], window: Window, ev: Evaluator, who: str) -> Insight:
-    checks = finding_checks(rule.conditions, window, ev, who)
+def _insight(rule: InsightRule, values: dict[str, Any], window: Window, ev: Evaluator, who: str) -> Insight | None:
+    """The insight if all its conditions hold, citing the notes behind the metrics it names."""
+    checks = tuple(ev.check(c, values, who) for c in rule.conditions)
+    if not all(c.holds for c in checks):
+        return None
     try:
         message = rule.message.format_map(values)
     except (ValueError, KeyError, TypeError) as exc:
-        path, _, line = rule.origin.rpartition(":")
-        ev.problems.append(Diagnostic(path, int(line), f"message of insight '{rule.key}' cannot be filled: {exc}"))
+        ev.fail(rule.origin, f"message of insight '{rule.key}'", who, str(exc))
         message = rule.message
-    names = {n for c in rule.conditions for n in c.names} - {"level", "level_rank"}
-    return Insight(rule.key, rule.title, rule.severity, message, rule.move, _evidence(window, names), checks)
+    return Insight(rule.key, rule.title, rule.severity, message, rule.move,
+                   _evidence(window, rule.evidence_metrics), checks)
 
 
 def _movement(previous: Level | None, current: Level) -> str:

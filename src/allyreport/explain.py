@@ -1,15 +1,20 @@
-"""Terminal views of the verdicts: the `levels` table and the `explain` story."""
+"""Terminal views of the verdicts: the `levels` table and the `explain` story.
+
+`explain` answers the four questions a partner asks about a level: why this one, which notes
+say so, why not the one above, and what would have to change.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import Check, Verdict
+from .engine import Check, Insight, Trust, Verdict
 
 if TYPE_CHECKING:
     from .build import Project
 
 ARROWS = {"up": "↑ up", "down": "↓ down", "same": "= same", "new": "new"}
+MAX_SOURCES = 8
 
 
 def fmt(value: Any) -> str:
@@ -35,47 +40,82 @@ def levels_table(project: Project) -> str:
 def _check_line(check: Check) -> str:
     mark = "✓" if check.holds else "✗"
     values = ", ".join(f"{name} = {fmt(value)}" for name, value in check.values)
-    return f"  {mark} {check.text}    ({values})"
+    return f"  {mark} {check.text}" + (f"    ({values})" if values else "")
 
 
 def explain_text(v: Verdict) -> str:
+    sections = [_header(v), _why(v), *_not_higher(v), _to_change(v), _history(v), _trust(v.trust), _insights(v.insights)]
+    return "\n\n".join(s for s in sections if s)
+
+
+def _header(v: Verdict) -> str:
     w = v.window
-    out = [
-        f"{v.account.name} ({v.account.slug}), {v.quarter}: {v.level.key} — {v.level.title}",
-        f"model: {v.model.title}; window {w.start} to {w.end} ({v.model.window} quarter(s))",
-    ]
+    out = [f"{v.account.name} ({v.account.slug}), {v.quarter}: {v.level.key} — {v.level.title}",
+           f"model: {v.model.title}; window {w.start} to {w.end} ({v.model.window} quarter(s))"]
     if v.level.wins_work_by:
         out.append(f"wins work by: {v.level.wins_work_by}")
     if v.level.summary:
         out.append(v.level.summary)
-    out += ["", f"Why {v.level.key}:"] + [_check_line(c) for c in v.finding.checks]
+    return "\n".join(out)
+
+
+def _why(v: Verdict) -> str:
+    out = [f"Why {v.level.key}:"] + [_check_line(c) for c in v.finding.checks]
+    if not v.finding.checks:
+        out.append("  no level above it applies, and it is the model's last level")
     if v.finding.evidence:
-        out += ["", "Notes behind it:"] + [f"  {s.path}:{s.line} ({s.date or 'account'})" for s in v.finding.evidence]
-    for level, checks in v.higher:
-        failed = [c for c in checks if not c.holds]
-        out += ["", f"Not {level.key}, because:"] + [_check_line(c) for c in failed]
+        out += ["Notes behind it:"] + [f"  {s.path}:{s.line} ({s.date or 'account'})" for s in v.finding.evidence]
+    return "\n".join(out)
+
+
+def _not_higher(v: Verdict) -> list[str]:
+    """For each level above, nearest first, the conditions it needed and did not get."""
+    return ["\n".join([f"Not {level.key}, because:"] + [_check_line(c) for c in checks if not c.holds])
+            for level, checks in reversed(v.higher)]
+
+
+def _to_change(v: Verdict) -> str:
     nxt = v.next_level
-    if nxt is not None and nxt.key != v.level.key:
-        out += ["", f"What would have to change to reach {nxt.key}:", f"  {v.level.move or nxt.move}"]
-        if nxt.behaviour:
-            out.append(f"  Act like the level you want: {nxt.behaviour}")
-    out += ["", "History: " + ", ".join(f"{h.quarter} {h.level.key}" for h in v.history)]
-    t = v.trust
+    if nxt is None or nxt.key == v.level.key:
+        return f"Top of the {v.model.title}." + (f" To stay here: {v.level.move}" if v.level.move else "")
+    out = [f"What would have to change to reach {nxt.key}:"]
+    failed = next((checks for level, checks in v.higher if level.key == nxt.key), ())
+    out += [f"  - {c.text} (now {', '.join(f'{n} = {fmt(x)}' for n, x in c.values)})" for c in failed if not c.holds]
+    if v.level.move or nxt.move:
+        out.append(f"  Move: {v.level.move or nxt.move}")
+    if nxt.behaviour:
+        out.append(f"  Act like the level you wish to become ({nxt.title}): {nxt.behaviour}")
+    return "\n".join(out)
+
+
+def _history(v: Verdict) -> str:
+    steps = " → ".join(f"{h.quarter} {h.level.key}" for h in v.history)
+    since = f" from {v.previous.key}" if v.previous and v.movement != "same" else ""
+    return f"History: {steps}\nMovement: {v.movement}{since}"
+
+
+def _trust(t: Trust) -> str:
+    out = []
     if t.tq is not None:
         factors = ", ".join(f"{f} {fmt(getattr(t, f))}" for f in
                             ("reliability", "credibility", "intimacy", "character", "self_orientation")
                             if getattr(t, f) is not None)
-        out.append(f"Trust: TQ {t.tq:.2f}" + (f", TQ+ {t.tq_plus:.2f}" if t.tq_plus else "") + f" ({factors});"
-                   f" work on: {t.weakest}")
+        out.append(f"Trust: TQ {t.tq:.2f}" + (f", TQ+ {t.tq_plus:.2f}" if t.tq_plus else "") +
+                   f" ({factors}; {t.readings} reading(s)); work on: {t.weakest}")
     if t.reliability_kept is not None:
         out.append(f"Firm commitments kept on time: {t.reliability_kept:.0%}")
-    if v.insights:
-        out += ["", "Insights:"]
-        for i in v.insights:
-            out.append(f"  [{i.severity}] {i.key}: {i.message}")
-            if i.move:
-                out.append(f"      move: {i.move}")
-            out += [f"      {s.path}:{s.line}" for s in i.evidence[:8]]
-            if len(i.evidence) > 8:
-                out.append(f"      … and {len(i.evidence) - 8} more")
+    return "\n".join(out)
+
+
+def _insights(insights: tuple[Insight, ...]) -> str:
+    if not insights:
+        return ""
+    out = ["Insights:"]
+    for i in insights:
+        out.append(f"  [{i.severity}] {i.key}: {i.message}")
+        if i.move:
+            out.append(f"      move: {i.move}")
+        out += [f"      {s.path}:{s.line}" for s in i.evidence[:MAX_SOURCES]]
+        if len(i.evidence) > MAX_SOURCES:
+            out.append(f"      … and {len(i.evidence) - MAX_SOURCES} more")
     return "\n".join(out)

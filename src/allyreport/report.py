@@ -9,6 +9,7 @@ from typing import Any
 
 from .engine import Check, Trust, Verdict
 from .metrics import Source
+from .rules import Level
 
 
 def source_json(source: Source) -> dict[str, Any]:
@@ -33,8 +34,19 @@ def trust_json(trust: Trust) -> dict[str, Any]:
     }
 
 
+def _value(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
 def check_json(check: Check) -> dict[str, Any]:
-    return {"condition": check.text, "holds": check.holds, "values": dict(check.values)}
+    return {"condition": check.text, "holds": check.holds, "values": {n: _value(v) for n, v in check.values}}
+
+
+def level_json(level: Level | None) -> dict[str, Any] | None:
+    if level is None:
+        return None
+    return {"key": level.key, "title": level.title, "wins_work_by": level.wins_work_by or None,
+            "behaviour": level.behaviour or None, "move": level.move or None}
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
@@ -46,11 +58,13 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "quarter": str(v.quarter),
         "level": v.level.key,
         "level_title": v.level.title,
-        "wins_work_by": v.level.wins_work_by,
+        "wins_work_by": v.level.wins_work_by or None,
         "movement": v.movement,
         "previous": v.previous.key if v.previous else None,
         "target": v.target.key if v.target else None,
-        "history": [{"quarter": str(h.quarter), "level": h.level.key} for h in v.history],
+        "next_level": level_json(v.next_level),
+        "window": {"start": v.window.start.isoformat(), "end": v.window.end.isoformat(), "quarters": v.model.window},
+        "history": [{"quarter": str(h.quarter), "level": h.level.key, "notes": h.notes} for h in v.history],
         "trust": trust_json(v.trust),
         "explanation": {
             "conditions": [check_json(c) for c in v.finding.checks],
@@ -62,10 +76,12 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "insights": [
             {
                 "key": i.key,
+                "title": i.title,
                 "severity": i.severity,
                 "message": i.message,
                 "move": i.move,
                 "evidence": [source_json(s) for s in i.evidence],
+                "conditions": [check_json(c) for c in i.checks],
             }
             for i in v.insights
         ],

@@ -1,34 +1,52 @@
 """Rules are data: level models and insights read from YAML files, checked, and compiled.
 
 The shipped models (`rules/default.yaml`) load through exactly the same code as a firm's
-own rules file. Conditions are compiled once with simpleeval (a well-kept, AST-whitelisting
-evaluator; no `eval`) and every name in them is checked against the metric table, so a typo
-is a `rules.yaml:12: unknown metric` error, not a silent False at build time.
+own rules file. Conditions are parsed once with simpleeval (a well-kept evaluator over a
+whitelisted AST; never `eval`). Everything a condition or message could get wrong is found
+when the rules load, with the file and line: an unknown metric (with a did-you-mean), a
+construct simpleeval would refuse, text compared with a number, a value `relevance` never
+takes, a message field that is not a metric. Nothing fails silently at build time.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import itertools
+import re
+import string
+import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, ValidationError
 
-from . import yamlstrict
-from .diagnostics import Diagnostic
-from .metrics import METRICS, signal_metric
-from .schema import Text, _Strict, validate
+from . import schema, yamlstrict
+from .diagnostics import Diagnostic, display_path
+from .metrics import INSIGHT_ONLY, METRICS, TEXT_METRICS, sample_values, signal_metric
+from .schema import Text, _Strict
 
 FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
-_CONSTANTS = {"True", "False", "None"}
+SEVERITIES = ("critical", "warning", "info")
+KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+Lines = dict[Any, int]
+Loc = tuple[Any, ...]
 
 
-# -- the file format (validated with the same strict schema machinery as the notes) --------
+# -- the file format (strict pydantic, like the notes) ---------------------------------------
 
-When = Text | tuple[Text, ...]
+
+def _as_conditions(value: Any) -> Any:
+    """`when` is one expression or a list of them; `true`/`false` mean always/never."""
+    if value is None:
+        raise ValueError("is empty; give it a condition such as business >= 3")
+    items = value if isinstance(value, list) else [value]
+    return tuple(("True" if item else "False") if isinstance(item, bool) else item for item in items)
+
+
+When = Annotated[tuple[Text, ...], BeforeValidator(_as_conditions)]
 
 
 class LevelSpec(_Strict):
@@ -49,6 +67,7 @@ class InsightSpec(_Strict):
     when: When | None = None
     message: Text | None = None
     move: Text | None = None
+    evidence: tuple[Text, ...] | None = None
     enabled: StrictBool = True
 
 
@@ -56,8 +75,9 @@ class ModelSpec(_Strict):
     title: Text | None = None
     credit: Text | None = None
     window: StrictInt = Field(default=2, ge=1, le=8)
-    levels: tuple[LevelSpec, ...] = Field(min_length=1)
+    levels: tuple[LevelSpec, ...] = ()
     insights: tuple[InsightSpec, ...] = ()
+    enabled: StrictBool = True
 
 
 class RulesFile(_Strict):
@@ -88,7 +108,7 @@ class Level:
     summary: str
     behaviour: str
     move: str
-    rank: int
+    rank: int  # 0 = the highest level of its model
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,12 @@ class InsightRule:
     message: str
     move: str
     origin: str
+    evidence: tuple[str, ...] = ()  # metrics whose notes are cited; default: the names in `conditions`
+
+    @property
+    def evidence_metrics(self) -> frozenset[str]:
+        names = set(self.evidence) or {n for c in self.conditions for n in c.names}
+        return frozenset(names - INSIGHT_ONLY)
 
 
 @dataclass(frozen=True)
@@ -107,8 +133,8 @@ class LevelModel:
     key: str
     title: str
     credit: str
-    window: int
-    levels: tuple[Level, ...]
+    window: int  # quarters: the review quarter and the ones before it
+    levels: tuple[Level, ...]  # highest first; the last is the fallback
     insights: tuple[InsightRule, ...]
 
     def level(self, key: str) -> Level:
@@ -130,8 +156,13 @@ class RuleSet:
     insights: tuple[InsightRule, ...]
     sources: tuple[str, ...]
 
+    def insights_for(self, model: LevelModel) -> tuple[InsightRule, ...]:
+        """The shared insights, then the model's own; a model's insight replaces a shared one of the same key."""
+        own = {rule.key for rule in model.insights}
+        return (*(r for r in self.insights if r.key not in own), *model.insights)
 
-SEVERITIES = ("critical", "warning", "info")
+
+# -- loading --------------------------------------------------------------------------------
 
 
 def default_rules_text() -> str:
@@ -142,143 +173,354 @@ def load_rules(extra: list[Path], shown: list[str] | None = None) -> tuple[RuleS
     """The shipped rules, then each firm file merged over them, in order."""
     texts = [("allyreport/rules/default.yaml", default_rules_text())]
     for i, path in enumerate(extra):
-        name = shown[i] if shown else str(path)
+        name = shown[i] if shown else display_path(path)
         try:
             texts.append((name, path.read_text("utf-8")))
+        except FileNotFoundError:
+            return None, [Diagnostic(name, 0, "rules file not found (paths in allyreport.toml are relative to it)")]
         except (OSError, UnicodeDecodeError) as exc:
             return None, [Diagnostic(name, 0, f"cannot read rules file: {exc}")]
     return compile_rules(texts)
 
 
 def compile_rules(texts: list[tuple[str, str]]) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """Parse and validate every file (reporting all of their problems), then merge and compile."""
     problems: list[Diagnostic] = []
-    parsed: list[tuple[str, RulesFile, dict[Any, int]]] = []
+    parsed: list[tuple[str, RulesFile, Lines]] = []
     for name, text in texts:
-        value, lines, yaml_problems = yamlstrict.parse(text)
-        if yaml_problems:
-            problems += [Diagnostic(name, p.line + 1, p.message.replace("{also}", str((p.also or 0) + 1)),
-                                    column=p.column + 1) for p in yaml_problems]
-            continue
-        spec, errors = validate(RulesFile, value if value is not None else {})
-        if errors:
-            problems += [Diagnostic(name, _line(lines, loc), msg) for loc, msg in errors]
-            continue
-        parsed.append((name, spec, lines))
+        spec, lines, found = _parse(name, text)
+        problems += found
+        if spec is not None:
+            parsed.append((name, spec, lines))
     if problems:
         return None, problems
-    return _merge(parsed)
+    return _Compiler(parsed).run()
 
 
-def _line(lines: dict[Any, int], loc: tuple[Any, ...]) -> int:
+def _parse(name: str, text: str) -> tuple[RulesFile | None, Lines, list[Diagnostic]]:
+    value, lines, yaml_problems = yamlstrict.parse(text)
+    if yaml_problems:
+        return None, {}, [Diagnostic(name, p.line + 1, p.message.replace("{also}", str((p.also or 0) + 1))
+                                     .replace(" in notes", " in rules files"), column=p.column + 1)
+                          for p in yaml_problems]
+    value = {} if value is None else value
+    if not isinstance(value, dict):
+        return None, {}, [Diagnostic(name, 1, "a rules file is a mapping (default_model, signals, models, insights), "
+                                              f"but this one is {'a list' if isinstance(value, list) else 'a single value'}")]
+    try:
+        return RulesFile.model_validate(value), lines, []
+    except ValidationError as exc:
+        return None, {}, [Diagnostic(name, _line(lines, loc), message) for loc, message in map(_error, exc.errors())]
+
+
+def _line(lines: Lines, loc: Loc) -> int:
     while loc and loc not in lines:
         loc = loc[:-1]
     return lines.get(loc, 0) + 1
 
 
-def _merge(files: list[tuple[str, RulesFile, dict[Any, int]]]) -> tuple[RuleSet | None, list[Diagnostic]]:
-    signals: dict[str, str] = {}
-    default_model = ""
-    models: dict[str, tuple[str, ModelSpec, dict[Any, int]]] = {}
-    insights: dict[str, tuple[str, dict[str, Any], dict[Any, int], int]] = {}
-    for name, spec, lines in files:
-        signals.update(spec.signals)
-        default_model = spec.default_model or default_model
+_ARTEFACT = re.compile(r"function-|nullable|constrained-|\[")
+
+
+def _error(err: Any) -> tuple[Loc, str]:
+    """A pydantic error as (location in the file, message in the rules file's own words)."""
+    loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _ARTEFACT.search(p)))
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    keys = [p for p in loc if isinstance(p, str)]
+    name = f"'{keys[-1] if keys else 'rules'}'" + (f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else "")
+    shown = schema._describe(value)
+    if kind == "extra_forbidden":
+        return loc, f"unknown key '{schema._short(str(loc[-1]))}'{_suggest_key(loc)}"
+    if kind == "missing":
+        return loc[:-1], f"'{loc[-1]}' is required"
+    if kind == "string_too_short" or (value is None and kind != "value_error"):
+        return loc, f"{name} is empty; give it a value"
+    messages = {
+        "string_type": f"{name} must be text, got {shown}",
+        "bool_type": f"{name} must be true or false, got {shown}",
+        "int_type": f"{name} must be a whole number, got {shown}",
+        "greater_than_equal": f"{name} must be at least {ctx.get('ge')}, got {value}",
+        "less_than_equal": f"{name} must be at most {ctx.get('le')}, got {value}",
+        "tuple_type": f"{name} must be a list, got {shown}",
+        "dict_type": f"{name} must be a mapping of keys to values, got {shown}",
+        "model_type": f"{name} must be a mapping of keys to values, got {shown}",
+        "value_error": f"{name} {ctx.get('error')}",
+    }
+    return loc, messages.get(kind, f"{name}: {err['msg']}")
+
+
+def _suggest_key(loc: Loc) -> str:
+    """Walk the schema along the error's location to name the keys allowed there."""
+    current: Any = RulesFile
+    parts = list(loc[:-1])
+    while parts and isinstance(current, type) and issubclass(current, BaseModel):
+        part = parts.pop(0)
+        field = current.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return ""
+        current = field.annotation
+        while typing.get_origin(current) in (dict, tuple):  # skip the key or index that follows
+            current = typing.get_args(current)[-1 if typing.get_origin(current) is dict else 0]
+            if parts:
+                parts.pop(0)
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return ""
+    names = list(current.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(names)}"
+
+
+# -- merging and compiling ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One field as last written, remembering which file and line wrote it."""
+
+    value: Any
+    src: str
+    lines: Lines
+    loc: Loc
+
+    def line(self, *more: Any) -> int:
+        return _line(self.lines, (*self.loc, *more))
+
+    def where(self, *more: Any) -> str:
+        return f"{self.src}:{self.line(*more)}"
+
+
+def _fields(spec: BaseModel, src: str, lines: Lines, loc: Loc) -> dict[str, _Field]:
+    return {name: _Field(value, src, lines, (*loc, name)) for name, value in spec.model_dump(exclude_unset=True).items()}
+
+
+class _Compiler:
+    """Merges the files in order, then compiles; every problem becomes a Diagnostic."""
+
+    def __init__(self, files: list[tuple[str, RulesFile, Lines]]) -> None:
+        self.files = files
+        self.problems: list[Diagnostic] = []
+        self.signals: dict[str, str] = {}
+        self.models: dict[str, tuple[str, ModelSpec, Lines]] = {}
+        self.insights: dict[str, dict[str, _Field]] = {}
+        self.default: _Field | None = None
+
+    def report(self, src: str, line: int, message: str) -> None:
+        self.problems.append(Diagnostic(src, line, message))
+
+    def run(self) -> tuple[RuleSet | None, list[Diagnostic]]:
+        for src, spec, lines in self.files:
+            self._merge(src, spec, lines)
+        names = frozenset(METRICS) | {signal_metric(s) for s in self.signals}
+        sample = sample_values(self.signals)
+        every_level = frozenset(lv.key for _, m, _ in self.models.values() for lv in m.levels)
+        shared = _Scope(names, sample, every_level)
+        insights = tuple(rule for fields in self.insights.values() if _enabled(fields)
+                         if (rule := self._insight(fields, shared)) is not None)
+        models = {key: self._model(key, src, spec, lines, names - INSIGHT_ONLY, sample)
+                  for key, (src, spec, lines) in self.models.items()}
+        default = self.default.value if self.default else ""
+        if default not in models and self.default is not None:
+            self.report(self.default.src, self.default.line(),
+                        f"default_model '{default}' is not a model{_suggest(default, frozenset(models), 'models')}")
+        if self.problems:
+            return None, self.problems
+        return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files)), []
+
+    def _merge(self, src: str, spec: RulesFile, lines: Lines) -> None:
+        for signal in spec.signals:
+            self._check_key(signal, "signal", src, _line(lines, ("signals", signal)))
+        self.signals.update(spec.signals)
+        if spec.default_model:
+            self.default = _Field(spec.default_model, src, lines, ("default_model",))
         for key, model in spec.models.items():
-            models[key] = (name, model, lines)
+            line = _line(lines, ("models", key))
+            self._check_key(key, "model", src, line)
+            if model.enabled:
+                self.models[key] = (src, model, lines)
+            elif self.models.pop(key, None) is None:
+                self.report(src, line, f"model '{key}' is disabled but no earlier rules file defines it"
+                                       f"{_suggest(key, frozenset(self.models), 'models')}")
+        seen: dict[str, int] = {}
         for i, insight in enumerate(spec.insights):
-            prior = insights.get(insight.key)
-            fields = dict(prior[1]) if prior else {}
-            fields.update(insight.model_dump(exclude_unset=True))
-            insights[insight.key] = (name, fields, lines, i)
-    names = frozenset(METRICS) | {signal_metric(s) for s in signals}
-    problems: list[Diagnostic] = []
-    compiled_insights = tuple(
-        rule for key, (src, fields, lines, i) in insights.items() if fields.get("enabled", True)
-        if (rule := _insight(key, fields, src, lines, ("insights", i), names, problems)) is not None
-    )
-    compiled_models = {key: _model(key, spec, src, lines, names, problems) for key, (src, spec, lines) in models.items()}
-    if default_model not in compiled_models:
-        problems.append(Diagnostic(files[-1][0], 1, f"default_model '{default_model}' is not a model; "
-                                                    f"choose one of {', '.join(compiled_models)}"))
-    if problems:
-        return None, problems
-    return RuleSet(default_model, signals, compiled_models, compiled_insights, tuple(f[0] for f in files)), []
+            fields = _fields(insight, src, lines, ("insights", i))
+            line = fields["key"].line()
+            if insight.key in seen:
+                self.report(src, line, f"insight '{insight.key}' appears twice in this file (first on line {seen[insight.key]})")
+            seen[insight.key] = line
+            self._check_key(insight.key, "insight", src, line)
+            if insight.key not in self.insights and not insight.enabled:
+                self.report(src, line, f"insight '{insight.key}' is disabled but no earlier rules file defines it"
+                                       f"{_suggest(insight.key, frozenset(self.insights), 'insights')}")
+            self.insights[insight.key] = {**self.insights.get(insight.key, {}), **fields}
+
+    def _check_key(self, key: str, what: str, src: str, line: int) -> None:
+        if not KEY.fullmatch(key):
+            self.report(src, line, f"{what} key '{schema._short(key)}' must be lowercase words joined by hyphens, "
+                                   "like early-warning")
+
+    def _model(self, key: str, src: str, spec: ModelSpec, lines: Lines, names: frozenset[str],
+               sample: dict[str, Any]) -> LevelModel:
+        base: Loc = ("models", key)
+        if not spec.levels:
+            self.report(src, _line(lines, base), f"model '{key}' needs at least one level")
+        levels: list[Level] = []
+        seen: dict[str, int] = {}
+        for i, lv in enumerate(spec.levels):
+            field = _Field(lv.when, src, lines, (*base, "levels", i, "when"))
+            line = _line(lines, (*base, "levels", i, "key"))
+            self._check_key(lv.key, "level", src, line)
+            if lv.key in seen:
+                self.report(src, line, f"level '{lv.key}' appears twice in model '{key}' (first on line {seen[lv.key]})")
+            seen.setdefault(lv.key, line)
+            conditions = self._conditions(field, _Scope(names, sample, frozenset()))
+            levels.append(Level(lv.key, lv.title or lv.key, conditions, lv.rated, lv.wins_work_by or "",
+                                lv.summary or "", lv.behaviour or "", lv.move or "", i))
+        scope = _Scope(names | INSIGHT_ONLY, sample, frozenset(seen))
+        insights = []
+        for i, ins in enumerate(spec.insights):
+            fields = _fields(ins, src, lines, (*base, "insights", i))
+            if ins.enabled and (rule := self._insight(fields, scope)) is not None:
+                insights.append(rule)
+        return LevelModel(key, spec.title or key, spec.credit or "", spec.window, tuple(levels), tuple(insights))
+
+    def _insight(self, fields: dict[str, _Field], scope: _Scope) -> InsightRule | None:
+        key = fields["key"]
+        missing = [f for f in ("when", "message") if f not in fields or not fields[f].value]
+        if missing:
+            self.report(key.src, key.line(), f"insight '{key.value}' needs {' and '.join(missing)}")
+            return None
+        value = {name: f.value for name, f in fields.items()}
+        severity = value.get("severity") or "warning"
+        if severity not in SEVERITIES:
+            self.report(fields["severity"].src, fields["severity"].line(),
+                        f"severity must be one of {', '.join(SEVERITIES)}, got '{severity}'")
+        message = fields["message"]
+        for problem in _message_problems(message.value, scope):
+            self.report(message.src, message.line(), problem)
+        if "evidence" in fields:
+            for i, name in enumerate(value["evidence"] or ()):
+                if name not in scope.names:
+                    self.report(fields["evidence"].src, fields["evidence"].line(i),
+                                f"evidence names unknown metric '{name}'{_suggest(name, scope.names)}")
+        conditions = self._conditions(fields["when"], _Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
+        return InsightRule(key.value, value.get("title") or key.value, severity, conditions, message.value,
+                           value.get("move") or "", key.where(), tuple(value.get("evidence") or ()))
+
+    def _conditions(self, field: _Field, scope: _Scope) -> tuple[Condition, ...]:
+        result = []
+        for i, text in enumerate(field.value):
+            where = (i,) if field.lines.get((*field.loc, i)) is not None else ()
+            line = field.line(*where)
+            problems = _check_condition(text, scope)
+            for problem in problems:
+                self.report(field.src, line, problem)
+            if not problems:
+                parsed = _EVALUATOR.parse(text)
+                result.append(Condition(text, parsed, frozenset(_names(ast.parse(text, mode="eval"))), f"{field.src}:{line}"))
+        return tuple(result)
 
 
-def _model(key: str, spec: ModelSpec, src: str, lines: dict[Any, int], names: frozenset[str],
-           problems: list[Diagnostic]) -> LevelModel:
-    base = ("models", key)
-    levels = []
-    seen: set[str] = set()
-    for i, lv in enumerate(spec.levels):
-        loc = (*base, "levels", i)
-        if lv.key in seen:
-            problems.append(Diagnostic(src, _line(lines, (*loc, "key")), f"level '{lv.key}' appears twice in model '{key}'"))
-        seen.add(lv.key)
-        conditions = _conditions(lv.when, src, lines, (*loc, "when"), names, problems)
-        levels.append(Level(lv.key, lv.title or lv.key, conditions, lv.rated, lv.wins_work_by or "",
-                            lv.summary or "", lv.behaviour or "", lv.move or "", i))
-    insights = tuple(
-        rule for i, ins in enumerate(spec.insights)
-        if (rule := _insight(ins.key, ins.model_dump(exclude_unset=True), src, lines, (*base, "insights", i),
-                             names | {"level", "level_rank"}, problems)) is not None
-    )
-    return LevelModel(key, spec.title or key, spec.credit or "", spec.window, tuple(levels), insights)
+def _enabled(fields: dict[str, _Field]) -> bool:
+    """Enabled unless a file said `enabled: false` and no later file said `enabled: true`."""
+    return "enabled" not in fields or bool(fields["enabled"].value)
 
 
-def _insight(key: str, fields: dict[str, Any], src: str, lines: dict[Any, int], loc: tuple[Any, ...],
-             names: frozenset[str], problems: list[Diagnostic]) -> InsightRule | None:
-    missing = [f for f in ("when", "message") if not fields.get(f)]
-    if missing:
-        problems.append(Diagnostic(src, _line(lines, loc), f"insight '{key}' needs {' and '.join(missing)}"))
-        return None
-    severity = fields.get("severity") or "warning"
-    if severity not in SEVERITIES:
-        problems.append(Diagnostic(src, _line(lines, (*loc, "severity")),
-                                   f"severity must be one of {', '.join(SEVERITIES)}, got '{severity}'"))
-    message = fields["message"]
-    for field_name in _format_fields(message):
-        if field_name not in names:
-            problems.append(Diagnostic(src, _line(lines, (*loc, "message")),
-                                       f"message uses unknown metric '{field_name}'{_suggest(field_name, names)}"))
-    conditions = _conditions(fields["when"], src, lines, (*loc, "when"), names | {"level", "level_rank"}, problems)
-    return InsightRule(key, fields.get("title") or key, severity, conditions, message,
-                       fields.get("move") or "", f"{src}:{_line(lines, loc)}")
+@dataclass(frozen=True)
+class _Scope:
+    """What a condition or message may name: metrics, their sample values, and the level keys."""
+
+    names: frozenset[str]
+    sample: dict[str, Any]
+    levels: frozenset[str]
 
 
-def _format_fields(message: str) -> list[str]:
-    import string
-
-    try:
-        return [field.split(":")[0].split("!")[0] for _, field, _, _ in string.Formatter().parse(message) if field]
-    except ValueError:
-        return ["{"]
-
-
-def _conditions(when: Any, src: str, lines: dict[Any, int], loc: tuple[Any, ...], names: frozenset[str],
-                problems: list[Diagnostic]) -> tuple[Condition, ...]:
+def _evaluator() -> Any:
     from simpleeval import SimpleEval
 
-    items = [(when, loc)] if isinstance(when, str) else [(w, (*loc, i)) for i, w in enumerate(when)]
-    evaluator = SimpleEval(functions=FUNCTIONS)
-    result = []
-    for text, where in items:
-        origin = f"{src}:{_line(lines, where)}"
+    return SimpleEval(functions=FUNCTIONS)
+
+
+_EVALUATOR = _evaluator()
+_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
+            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt,
+            ast.LtE, ast.Gt, ast.GtE, ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant)
+_ALLOWED_TEXT = "metrics, numbers, 'text', comparisons, and/or/not, + - * / // %, if-else and min/max/abs/round"
+RELEVANCE = frozenset(typing.get_args(schema.Relevance))
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
+
+
+def _check_condition(text: str, scope: _Scope) -> list[str]:
+    """Everything wrong with one condition, found before any account is evaluated."""
+    quoted = f"condition '{schema._short(text, 60)}'"
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        return [f"{quoted} is not a valid expression: {exc.msg}"]
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            return [f"{quoted} uses {type(node).__name__}, which conditions do not allow; use {_ALLOWED_TEXT}"]
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+                                               and not node.keywords):
+            called = node.func.id if isinstance(node.func, ast.Name) else "?"
+            return [f"{quoted} calls '{called}'; conditions may call only {', '.join(FUNCTIONS)}"]
+    problems = [f"unknown metric '{n}'{_suggest(n, scope.names)}" for n in sorted(_names(tree) - scope.names)]
+    problems += [p for node in ast.walk(tree) if isinstance(node, ast.Compare) for p in _compare_problems(node, scope)]
+    if not problems:
         try:
-            tree = ast.parse(text, mode="eval")
-            parsed = evaluator.parse(text)
-        except SyntaxError as exc:
-            problems.append(Diagnostic(src, _line(lines, where), f"condition '{text[:60]}' is not a valid expression: {exc.msg}"))
-            continue
-        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - _CONSTANTS - set(FUNCTIONS)
-        unknown = sorted(used - names)
-        for name in unknown:
-            problems.append(Diagnostic(src, _line(lines, where), f"unknown metric '{name}'{_suggest(name, names)}"))
-        if not unknown:
-            result.append(Condition(text, parsed, frozenset(used), origin))
-    return tuple(result)
+            _EVALUATOR.names = dict(scope.sample)
+            _EVALUATOR.eval(text, previously_parsed=_EVALUATOR.parse(text))
+        except TypeError as exc:
+            problems.append(f"{quoted} mixes text and numbers: {exc}")
+        except Exception:  # e.g. a division by a metric that is 0 for an empty account: fine if guarded
+            pass
+    return problems
 
 
-def _suggest(name: str, names: frozenset[str]) -> str:
+def _compare_problems(node: ast.Compare, scope: _Scope) -> list[str]:
+    """`relevance == 'decling'` or `business == 'three'` would be silently False; refuse them."""
+    operands = [node.left, *node.comparators]
+    problems = []
+    for a, b in itertools.pairwise(operands):
+        for name, other in ((a, b), (b, a)):
+            if not (isinstance(name, ast.Name) and isinstance(other, ast.Constant)):
+                continue
+            text = isinstance(other.value, str)
+            allowed = RELEVANCE if name.id == "relevance" else scope.levels if name.id == "level" else frozenset()
+            if name.id in TEXT_METRICS and not text:
+                problems.append(f"'{name.id}' is text; compare it with text such as '{min(allowed, default='x')}'")
+            elif name.id in TEXT_METRICS and allowed and other.value not in allowed:
+                problems.append(f"'{name.id}' is never '{other.value!s}'{_suggest(str(other.value), allowed, name.id)}")
+            elif name.id not in TEXT_METRICS and name.id in scope.names and text:
+                problems.append(f"'{name.id}' is a number; it cannot equal the text '{other.value!s}'")
+    return problems
+
+
+def _message_problems(message: str, scope: _Scope) -> list[str]:
+    """Message fields must be plain metric names, and the message must fill with real values."""
+    allowed = scope.names | INSIGHT_ONLY
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(message) if field is not None]
+    except ValueError as exc:
+        return [f"message is not a valid template ({exc}); write {{metric}} for a value, {{{{ and }}}} for braces"]
+    problems = []
+    for field in fields:
+        if not re.fullmatch(r"[A-Za-z_]\w*", field):
+            problems.append(f"message field '{{{field}}}' must be a metric name, like {{business}}")
+        elif field not in allowed:
+            problems.append(f"message uses unknown metric '{field}'{_suggest(field, allowed)}")
+    if not problems:
+        try:
+            message.format_map(scope.sample)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"message cannot be filled: {exc}")
+    return problems
+
+
+def _suggest(name: str, names: frozenset[str], what: str = "metrics") -> str:
     close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else "; see docs/rules.md for the metrics"
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return "; see docs/rules.md for the metrics" if what == "metrics" else f"; {what}: {', '.join(sorted(names))}"

@@ -29,8 +29,8 @@ def new_account(notes: Path, slug: str, name: str | None, owner: str) -> Path:
     if not SLUG.fullmatch(slug):
         raise ValueError(f"'{slug}' is not a valid account slug: use lowercase letters, digits and hyphens")
     folder = notes / slug
-    if folder.exists():
-        raise ValueError(f"{folder} already exists")
+    if (folder / "account.md").exists():
+        raise ValueError(f"{folder / 'account.md'} already exists")
     post = frontmatter.Post(
         ACCOUNT_BODY,
         account=name or slug.replace("-", " ").title(),
@@ -41,7 +41,7 @@ def new_account(notes: Path, slug: str, name: str | None, owner: str) -> Path:
         offerings=["What we provide"],
         plan=[],
     )
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)  # a folder of notes may lack its account.md
     path = folder / "account.md"
     path.write_text(_dump(post), "utf-8")
     return path

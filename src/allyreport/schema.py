@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 Context = Literal["service", "problem", "strategy", "social"]
@@ -62,7 +64,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Trust(_Strict):
+class _Blankable(_Strict):
+    """A key left empty (`industry:` or `industry: ""`) means "not given" when the key is optional.
+
+    That is what a note writer expects of a blank line in a template; a required key left
+    empty is still an error ("'account' is empty").
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_default(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        optional = _optional_keys(cls)
+        return {k: v for k, v in data.items() if not (k in optional and _blank(v))}
+
+
+@cache
+def _optional_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(f.alias or n for n, f in model.model_fields.items() if not f.is_required())
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class Trust(_Blankable):
     reliability: Score
     credibility: Score
     intimacy: Score
@@ -70,7 +97,7 @@ class Trust(_Strict):
     self_orientation: Score
 
 
-class Action(_Strict):
+class Action(_Blankable):
     do: Text
     by: IsoDate | None = None
     done: IsoDate | None = None
@@ -79,13 +106,13 @@ class Action(_Strict):
     tests: tuple[Test, ...] = ()
 
 
-class Stakeholder(_Strict):
+class Stakeholder(_Blankable):
     name: Text
     role: Text | None = None
     concerns: tuple[Text, ...] = ()
 
 
-class AccountMeta(_Strict):
+class AccountMeta(_Blankable):
     account: Text
     owner: Text
     industry: Text | None = None
@@ -97,7 +124,7 @@ class AccountMeta(_Strict):
     plan: tuple[Action, ...] = ()
 
 
-class NoteMeta(_Strict):
+class NoteMeta(_Blankable):
     date: IsoDate
     with_: tuple[Text, ...] = Field(default=(), alias="with")
     context: Context
@@ -119,18 +146,27 @@ def validate(model: type[_Strict], data: Any) -> tuple[Any, list[tuple[Loc, str]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_message(model, err) for err in exc.errors()]
+        errors = [(_clean_loc(err["loc"]), err) for err in exc.errors()]
+    # `contxt: problem` gives "unknown key 'contxt'; did you mean 'context'?" and not also
+    # "'context' is required": one mistake, one message.
+    suggested = {(loc[:-1], _suggestion(model, loc)) for loc, err in errors if err["type"] == "extra_forbidden"}
+    return None, [_message(model, loc, err) for loc, err in errors
+                  if not (err["type"] == "missing" and (loc[:-1], loc[-1]) in suggested)]
 
 
-def _message(model: type[_Strict], err: Any) -> tuple[Loc, str]:
-    loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in {"function-before", "nullable"}))
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    return tuple(p for p in loc if not (isinstance(p, str) and p in {"function-before", "nullable"}))
+
+
+def _message(model: type[_Strict], loc: Loc, err: Any) -> tuple[Loc, str]:
     kind, value = err["type"], err.get("input")
     name = ".".join(str(p) for p in loc if isinstance(p, str)) or "frontmatter"
-    key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        return loc, f"unknown key '{_short(str(key))}'{_suggest(model, loc)}"
+        close = _suggestion(model, loc)
+        hint = f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(_keys(model, loc))}"
+        return loc, f"unknown key '{_short(str(loc[-1]))}'{hint}"
     if kind == "missing":
-        return loc[:-1], f"'{key}' is required"
+        return loc[:-1], f"'{name}' is required"
     if value is None or (isinstance(value, str) and not value.strip()):
         return loc, f"'{name}' is empty; give it a value"
     if kind == "literal_error":
@@ -142,10 +178,12 @@ def _message(model: type[_Strict], err: Any) -> tuple[Loc, str]:
         return loc, f"'{name}' must be a whole number from 1 to 10, got '{_short(str(value))}'"
     if kind in {"greater_than_equal", "less_than_equal"}:
         return loc, f"'{name}' must be from 1 to 10, got {value}"
-    if kind in {"string_type"}:
-        return loc, f"'{name}' must be text, got {_describe(value)}"
+    if kind == "string_type":
+        hint = " (an unquoted ': ' inside the text? put it in quotes)" if isinstance(value, dict) else ""
+        return loc, f"'{name}' must be text, got {_describe(value)}{hint}"
     if kind in {"tuple_type", "list_type"}:
-        return loc, f"'{name}' must be a list, got {_describe(value)}"
+        hint = f"; write [{_short(value, 20)}] or one '- item' per line" if isinstance(value, str) else ""
+        return loc, f"'{name}' must be a list, got {_describe(value)}{hint}"
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         return loc, f"'{name}' must be a mapping of keys to values, got {_describe(value)}"
     if kind == "value_error":
@@ -171,8 +209,14 @@ def _yaml11_hint(value: Any) -> str:
     return ""
 
 
-def _suggest(model: type[_Strict], loc: Loc) -> str:
-    """`contxt` -> did you mean `context`? Walks the schema along the error's location."""
+def _suggestion(model: type[_Strict], loc: Loc) -> str | None:
+    """`contxt` -> `context`: the closest key the schema allows where the unknown one was written."""
+    close = difflib.get_close_matches(str(loc[-1]), _keys(model, loc), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _keys(model: type[_Strict], loc: Loc) -> list[str]:
+    """The keys allowed next to the last part of `loc`, found by walking the schema along it."""
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -180,13 +224,11 @@ def _suggest(model: type[_Strict], loc: Loc) -> str:
         fields = getattr(current, "model_fields", None)
         field = fields.get(part) if isinstance(fields, dict) else None
         if field is None:
-            return ""
+            return []
         current = _inner_model(field.annotation)
     if not (isinstance(current, type) and issubclass(current, BaseModel)):
-        return ""
-    names = [f.alias or n for n, f in current.model_fields.items()]
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(names)}"
+        return []
+    return [f.alias or n for n, f in current.model_fields.items()]
 
 
 def _inner_model(annotation: Any) -> Any:

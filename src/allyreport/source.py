@@ -40,32 +40,36 @@ def read_source(path: str, data: bytes, max_bytes: int) -> tuple[SourceText | No
 
 
 def decode(path: str, data: bytes, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes to text, refusing what is not a UTF-8 note; positions are file line and column."""
+
     def fail(message: str, line: int = 1, column: int = 0) -> tuple[None, list[Diagnostic]]:
         return None, [Diagnostic(path, line, message, column=column)]
 
+    # The caller reads at most max_bytes + 1 bytes, so the real size is unknown here.
     if len(data) > max_bytes:
-        return fail(f"file is {len(data) // 1024} KiB, over the {max_bytes // 1024} KiB limit for one note "
-                    "(raise max_note_kib in allyreport.toml if this is intended)")
+        return fail(f"note is larger than the {max_bytes // 1024} KiB limit for one note; split it, "
+                    "or raise max_note_kib in allyreport.toml if this is intended")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         return fail("file is UTF-16 encoded; save it as UTF-8")
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM):]
     if not data.strip():
         return fail("file is empty; a note needs frontmatter between '---' lines")
-    if b"\x00" in data[:8000]:
+    # A stray NUL in a text note is reported where it is; many of them mean a binary file.
+    nuls = data.count(b"\x00", 0, 8000)
+    if nuls > 8:
         return fail("binary file named .md (it contains NUL bytes); is this really a note?")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[start:exc.start].decode("utf-8", "replace")) + 1
-        byte = data[exc.start]
-        return fail(f"not valid UTF-8 (byte 0x{byte:02X}); save the file as UTF-8", line, column)
+        if nuls:
+            return fail("binary file named .md (it contains NUL bytes); is this really a note?")
+        line, column = _position(data, exc.start)
+        return fail(f"not valid UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8", line, column)
     # CRLF and LF checkouts of the same notes must give the same report.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.startswith(_LFS):
-        return fail("this is a git-LFS pointer, not the note itself; run 'git lfs pull'", 1)
+        return fail("this is a git-LFS pointer, not the note itself; run 'git lfs pull'")
     conflict = _CONFLICT.search(text)
     if conflict:
         line = text.count("\n", 0, conflict.start()) + 1
@@ -74,14 +78,25 @@ def decode(path: str, data: bytes, max_bytes: int) -> tuple[str | None, list[Dia
     if control:
         line = text.count("\n", 0, control.start()) + 1
         column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
-        return fail(f"control character U+{ord(control.group()):04X} in the text; remove it", line, column)
+        name = "NUL byte" if control.group() == "\x00" else "control character"
+        return fail(f"{name} U+{ord(control.group()):04X} in the text; remove it", line, column)
     return text, []
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters, as an editor counts them) of a byte offset."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[start:offset].decode("utf-8", "replace")) + 1
 
 
 def _looks_utf16(data: bytes) -> bool:
     """UTF-16 without a byte-order mark: every other byte of ASCII text is NUL."""
     head = data[:200]
-    return len(head) >= 4 and head[1::2].count(0) > len(head) // 4 and head[0::2].count(0) == 0
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return (odd > len(head) // 4 and even == 0) or (even > len(head) // 4 and odd == 0)
 
 
 def split_frontmatter(path: str, text: str) -> tuple[SourceText | None, list[Diagnostic]]:

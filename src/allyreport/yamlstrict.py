@@ -33,13 +33,31 @@ SEQ = "tag:yaml.org,2002:seq"
 MAP = "tag:yaml.org,2002:map"
 
 
+_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_INT = re.compile(r"0|[-+]?[1-9][0-9]*")
+_DIGITS = frozenset("-+0123456789")
+MAX_DEPTH = 32  # notes nest four levels deep; this only stops pathological input
+
+
 class _Resolver(yaml.resolver.BaseResolver):
-    """YAML 1.2 core schema, minus floats: the notes never need them."""
+    """YAML 1.2 core schema, minus floats: the notes never need them.
 
+    `resolve` runs for every node of every note, so it is a few set and regex look-ups
+    instead of PyYAML's generic resolver table.
+    """
 
-_Resolver.add_implicit_resolver(BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Resolver.add_implicit_resolver(INT, re.compile(r"^(?:0|[-+]?[1-9][0-9]*)$"), list("-+0123456789"))
-_Resolver.add_implicit_resolver(NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:  # plain (unquoted) scalar
+                if value in _NULLS:
+                    return NULL
+                if value in _BOOLS:
+                    return BOOL
+                if value[0] in _DIGITS and _INT.fullmatch(value):
+                    return INT
+            return STR
+        return SEQ if kind is SequenceNode else MAP
 
 
 class _Composer(_Parser, _Resolver):  # type: ignore[misc]
@@ -64,7 +82,10 @@ class _Refused(Exception):
         self.problem = YamlProblem(node.start_mark.line, node.start_mark.column, message, also)
 
 
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s\[\]{},]")
+# Cheap pre-checks on the text: only when one matches is the event stream walked.
+_MARKERS = re.compile(r"(?:^|[\s\[{,:-])[&*!][^\s\[\]{},]?")
+# libyaml counts these as line breaks, editors do not: line numbers would drift.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")
 
 
 def parse(text: str) -> tuple[Any, dict[Path_, int], list[YamlProblem]]:
@@ -72,17 +93,16 @@ def parse(text: str) -> tuple[Any, dict[Path_, int], list[YamlProblem]]:
 
     Lines in the map are 0-based offsets into `text`; the empty path maps to the root.
     """
-    if _ANCHOR.search(text):
-        problem = _find_anchor(text)
-        if problem:
-            return None, {}, [problem]
+    problem = _precheck(text)
+    if problem:
+        return None, {}, [problem]
     composer = _Composer(text)
     try:
         root = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        return None, {}, [_from_marked(exc)]
+        return None, {}, [_from_marked(exc, text)]
     except yaml.YAMLError as exc:  # a reader error: no mark, only a position
-        return None, {}, [YamlProblem(0, 0, f"YAML error: {exc}")]
+        return None, {}, [YamlProblem(0, 0, f"YAML error: {_excerpt(str(exc))}")]
     finally:
         composer.dispose()
     if root is None:
@@ -95,24 +115,46 @@ def parse(text: str) -> tuple[Any, dict[Path_, int], list[YamlProblem]]:
     return value, lines, []
 
 
+def _precheck(text: str) -> YamlProblem | None:
+    odd = _ODD_BREAKS.search(text)
+    if odd:
+        line = text.count("\n", 0, odd.start())
+        column = odd.start() - (text.rfind("\n", 0, odd.start()) + 1)
+        name = "byte-order mark" if odd.group() == "\ufeff" else "line separator"
+        return YamlProblem(line, column, f"stray {name} U+{ord(odd.group()):04X}; remove it or use a plain line break")
+    if _MARKERS.search(text):
+        return _find_anchor(text)
+    return None
+
+
 def _find_anchor(text: str) -> YamlProblem | None:
     """Walk the event stream (cheap, bounded) looking for an anchor, alias or tag."""
     try:
-        for event in yaml.parse(text, Loader=yaml.CBaseLoader):
+        for event in yaml.parse(text, Loader=_Loader):
             mark: Any = event.start_mark
             if isinstance(event, yaml.AliasEvent):
                 return YamlProblem(mark.line, mark.column, "YAML aliases (*name) are not allowed in notes")
             if getattr(event, "anchor", None):
                 return YamlProblem(mark.line, mark.column, "YAML anchors (&name) are not allowed in notes")
+            tag = getattr(event, "tag", None)
+            if tag:
+                return YamlProblem(mark.line, mark.column, f"YAML tags such as '{_excerpt(_short_tag(tag))}' "
+                                                           "are not allowed in notes")
     except yaml.MarkedYAMLError as exc:
-        return _from_marked(exc)
+        return _from_marked(exc, text)
     return None
 
 
+_Loader: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
+
+
 def _value(node: Node, path: Path_, lines: dict[Path_, int], seen: set[int]) -> Any:
+    # An alias reuses a node: `seen` stops an alias bomb the pre-check somehow missed.
     if id(node) in seen:
         raise _Refused(node, "YAML aliases (*name) are not allowed in notes")
     seen.add(id(node))
+    if len(path) > MAX_DEPTH:
+        raise _Refused(node, f"nested more than {MAX_DEPTH} levels deep; notes need only a few")
     if isinstance(node, ScalarNode):
         return _scalar(node)
     if isinstance(node, SequenceNode):
@@ -133,7 +175,7 @@ def _mapping(node: MappingNode, path: Path_, lines: dict[Path_, int], seen: set[
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode) or key_node.tag != STR:
             shown = key_node.value if isinstance(key_node, ScalarNode) else "a list or mapping"
-            raise _Refused(key_node, f"keys must be text, got {_excerpt(shown)}; quote it")
+            raise _Refused(key_node, f"keys must be text, got {_excerpt(shown) or 'nothing'}; quote it")
         key = key_node.value
         if key in result:
             first = lines[(*path, key)]
@@ -153,37 +195,60 @@ def _scalar(node: ScalarNode) -> Any:
         return text.lower() == "true"
     if tag == INT:
         return int(text)
-    raise _Refused(node, f"YAML tags such as '{_excerpt(tag.replace('tag:yaml.org,2002:', '!!'))}' are not allowed")
+    raise _Refused(node, f"YAML tags such as '{_excerpt(_short_tag(tag))}' are not allowed in notes")
 
 
 def _check_tag(node: Node, expected: str) -> None:
     if node.tag != expected:
-        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise _Refused(node, f"YAML tags such as '{_excerpt(shown)}' are not allowed")
+        raise _Refused(node, f"YAML tags such as '{_excerpt(_short_tag(node.tag))}' are not allowed in notes")
 
 
-_FRIENDLY = (
-    ("cannot start any token", "'\\t'", "a tab character; YAML is indented with spaces"),
-    ("tab character", "", "a tab character; YAML is indented with spaces"),
-    ("mapping values are not allowed here", "", "an unquoted ': ' inside a value; put the value in quotes"),
-    ("found undefined alias", "", "YAML aliases (*name) are not allowed in notes"),
-)
+def _short_tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
-def _from_marked(exc: yaml.MarkedYAMLError) -> YamlProblem:
-    mark: Any = exc.problem_mark or exc.context_mark
+def _from_marked(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
+    """libyaml's message, said the way a note writer understands it, at the offending line."""
     problem = exc.problem or str(exc)
-    message = f"YAML syntax error: {problem}"
-    for needle, also, friendly in _FRIENDLY:
-        if needle in problem and also in problem:
-            message = f"YAML syntax error: {friendly}"
-            break
-    else:
-        if exc.context:
-            message += f" ({exc.context})"
-    line = mark.line if mark else 0
-    column = mark.column if mark else 0
-    return YamlProblem(line, column, message)
+    mark: Any = exc.problem_mark or exc.context_mark
+    line, column = (mark.line, mark.column) if mark else (0, 0)
+    char = _char_at(text, line, column)
+    friendly = _friendly(problem, exc.context or "", char)
+    if friendly is None:
+        context = f" ({exc.context})" if exc.context else ""
+        return YamlProblem(line, column, f"YAML syntax error: {problem}{context}")
+    message, use_context = friendly
+    if use_context and exc.context_mark is not None:
+        line, column = exc.context_mark.line, exc.context_mark.column
+    return YamlProblem(line, column, f"YAML syntax error: {message}")
+
+
+def _friendly(problem: str, context: str, char: str) -> tuple[str, bool] | None:
+    """(message, whether the context mark is the better position), or None to keep libyaml's."""
+    if "tab character" in problem or (char == "\t" and "cannot start any token" in problem):
+        return "a tab character; indent YAML with spaces", False
+    if "cannot start any token" in problem:
+        return f"a value cannot start with '{char}'; put the value in quotes", False
+    if "mapping values are not allowed" in problem:
+        return "an unquoted ': ' inside a value; put the value in quotes (or fix this line's indentation)", False
+    if "could not find expected ':'" in problem:
+        return "this line is not 'key: value'; is a ':' missing?", True
+    if "end of stream" in problem and "quoted scalar" in context:
+        return "a quoted value is never closed; add the closing quote", True
+    if "maximum nesting depth" in problem:
+        return f"nested more than {MAX_DEPTH} levels deep; notes need only a few", False
+    if "undefined alias" in problem:
+        return "YAML aliases (*name) are not allowed in notes", False
+    return None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    return text[start + column: start + column + 1]
 
 
 def _excerpt(text: str, limit: int = 40) -> str:

@@ -1,0 +1,173 @@
+"""`make bench`: floor, cold, warm and one-note builds, PDFs with 1 and 2 jobs, peak memory.
+
+Every figure is the median of several runs of the real CLI in a subprocess; the table
+reports ratios, because the machine is shared and noisy and ratios from one run hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .corpus import generate
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        todo.extend(children.get(current, []))
+    return total
+
+
+def run(args: list[str], cwd: Path) -> tuple[float, int]:
+    """Run a command; return (seconds, peak RSS of its process tree)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+
+    def watch() -> None:
+        nonlocal peak
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, err = proc.communicate()
+    watcher.join()
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(args)}\n{err}")
+    return elapsed, peak
+
+
+def ensure_corpus(folder: Path, accounts: int, notes: int) -> Path:
+    stamp = folder / ".corpus"
+    wanted = f"{accounts}x{notes}"
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(folder / "notes", accounts, notes)
+        stamp.write_text(wanted)
+    return folder
+
+
+def clean(folder: Path) -> None:
+    for name in ("out", ".allyreport-cache"):
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def build_cmd(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "allyreport", "build", "--notes", "notes", "--out", "out", *extra]
+
+
+def measure(base: Path, accounts: int, notes: int, runs: int, pdf_accounts: int) -> dict[str, float]:
+    corpus = ensure_corpus(base / f"corpus-{accounts}x{notes}", accounts, notes)
+    r: dict[str, float] = {}
+    r["floor"] = statistics.median(
+        float(subprocess.run([sys.executable, "-m", "allyreport.bench.floor", "notes"], cwd=corpus, check=True,
+                             capture_output=True, text=True).stdout) for _ in range(runs))
+    colds, peaks, warms, ones = [], [], [], []
+    victim = sorted((corpus / "notes").rglob("*-n000.md"))[0]
+    original = victim.read_bytes()
+    try:
+        for i in range(runs):
+            clean(corpus)
+            seconds, peak = run(build_cmd("--no-pdf"), corpus)
+            colds.append(seconds)
+            peaks.append(peak)
+            warms.append(run(build_cmd("--no-pdf"), corpus)[0])
+            victim.write_bytes(original + f"\nEdited in run {i}.\n".encode())
+            ones.append(run(build_cmd("--no-pdf"), corpus)[0])
+    finally:
+        victim.write_bytes(original)
+    r["cold"], r["warm"], r["one_note"] = (statistics.median(x) for x in (colds, warms, ones))
+    r["peak_rss_mib"] = max(peaks) / 2**20
+    if pdf_accounts:
+        pdf_corpus = ensure_corpus(base / f"corpus-{pdf_accounts}x{notes}", pdf_accounts, notes)
+        for jobs in (1, 2):
+            clean(pdf_corpus)
+            r[f"pdf_jobs{jobs}"] = run(build_cmd("--jobs", str(jobs)), pdf_corpus)[0]
+        clean(pdf_corpus)
+        r["pdf_html_only"] = run(build_cmd("--no-pdf", "--jobs", "1"), pdf_corpus)[0]
+        raw = subprocess.run([sys.executable, "-m", "allyreport.bench.rawpdf", "notes"], cwd=pdf_corpus,
+                             check=True, capture_output=True, text=True).stdout.split()
+        r["raw_weasyprint_per_doc"], r["ours_per_doc"] = float(raw[0]), float(raw[1])
+    return r
+
+
+def ratios(r: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """name -> (measured ratio, target)."""
+    out = {
+        "cold/floor": (r["cold"] / r["floor"], 1.0),
+        "warm/cold": (r["warm"] / r["cold"], 0.05),
+        "one-note/cold": (r["one_note"] / r["cold"], 0.05),
+    }
+    if "pdf_jobs1" in r:
+        out["jobs2/jobs1 (PDF)"] = (r["pdf_jobs2"] / r["pdf_jobs1"], 0.6)
+        out["ours/raw WeasyPrint"] = (r["ours_per_doc"] / r["raw_weasyprint_per_doc"], 1.15)
+    return out
+
+
+def table(r: dict[str, float], accounts: int, notes: int) -> str:
+    lines = [f"allyreport benchmark: {accounts:,} accounts x {notes} notes ({accounts * notes:,} notes), "
+             f"{os.cpu_count()} cores", "", "| measure | value |", "|---|---|"]
+    for key, value in r.items():
+        unit = "MiB" if key.endswith("mib") else "s"
+        lines.append(f"| {key} | {value:.3f} {unit} |")
+    lines += ["", "| ratio | measured | target | met |", "|---|---|---|---|"]
+    for name, (value, target) in ratios(r).items():
+        lines.append(f"| {name} | {value:.3f} | ≤ {target} | {'yes' if value <= target else 'NO'} |")
+    rss_ok = r["peak_rss_mib"] <= 1024
+    lines.append(f"| peak RSS (cold) | {r['peak_rss_mib']:.0f} MiB | ≤ 1024 MiB | {'yes' if rss_ok else 'NO'} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="allyreport benchmark")
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--notes", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pdf-accounts", type=int, default=200)
+    parser.add_argument("--dir", type=Path, default=Path("bench"))
+    parser.add_argument("--smoke", action="store_true", help="a few hundred notes, one run (CI)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.accounts, args.notes, args.runs, args.pdf_accounts = 20, 15, 1, 3
+    args.dir.mkdir(parents=True, exist_ok=True)
+    results = measure(args.dir.resolve(), args.accounts, args.notes, args.runs, args.pdf_accounts)
+    text = table(results, args.accounts, args.notes)
+    print(text)
+    data = {"accounts": args.accounts, "notes": args.notes, "runs": args.runs, "results": results,
+            "ratios": {k: v[0] for k, v in ratios(results).items()}}
+    (args.dir / "results.json").write_text(json.dumps(data, indent=2) + "\n")
+    (args.dir / "results.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
