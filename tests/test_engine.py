@@ -8,17 +8,22 @@ and whatever `extra` adds from line 7 (trust readings, actions).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allyreport.diagnostics import errors_only
 from allyreport.engine import Verdict, evaluate
 from allyreport.loader import load_notes
 from allyreport.metrics import Source
+from allyreport.model import Account, Note, Portfolio
 from allyreport.quarters import Quarter
 from allyreport.rules import compile_rules, default_rules_text
+from allyreport.schema import AccountMeta, NoteMeta
 
 from .conftest import NotesWriter
 
@@ -47,7 +52,10 @@ def note(day: str, context: str, *, by: str = "client", price: bool = False, who
 
 def judge(write_notes: NotesWriter, files: dict[str, str], quarter: str = "2026Q3", model: str = "ally",
           rules: str | None = None) -> dict[str, Verdict]:
-    """Load the shipped rules (plus a firm's `rules` text), the notes, and evaluate every account."""
+    """Load the shipped rules (plus a firm's `rules` text), the notes, and evaluate every account.
+
+    The notes folder is emptied first, so a test can judge several variants in turn."""
+    shutil.rmtree(write_notes({}))
     root = write_notes(files)
     texts = [("allyreport/rules/default.yaml", default_rules_text())]
     texts += [("rules.yaml", textwrap.dedent(rules).lstrip())] if rules else []
@@ -140,7 +148,8 @@ def test_two_business_conversations_are_unrated(write_notes: NotesWriter) -> Non
         "2026-07-03": note("2026-07-03", "social"),
     })
     assert (v.level.key, v.level.rated) == ("unrated", False)
-    assert v.next_level is not None and v.next_level.key == "service-source"
+    assert v.next_level is not None
+    assert v.next_level.key == "service-source"
 
 
 def test_a_social_only_quarter_is_unrated_with_social_drift(write_notes: NotesWriter) -> None:
@@ -493,3 +502,38 @@ def test_history_runs_from_the_first_note_to_the_review_quarter(write_notes: Not
              model=model)
     assert [str(h.quarter) for h in v.history] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
     assert [str(q) for q, _ in v.trust_history] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+
+
+# -- properties over any mix of conversations ---------------------------------------------------
+
+CONTEXT_MIX = st.lists(st.tuples(st.sampled_from(["service", "problem", "strategy", "social"]), st.booleans()),
+                       max_size=12)
+
+
+def _level_of(mix: list[tuple[str, bool]]) -> int:
+    """The ally-model rank (0 = ally) of an account with these (context, opened by us) notes in 2026Q3."""
+    notes = tuple(
+        Note(f"notes/acme/{i}.md", "acme",
+             NoteMeta(date=dt.date(2026, 7, 1) + dt.timedelta(days=i), context=context, opened_by="us" if ours else "client"),
+             "", 1, {})
+        for i, (context, ours) in enumerate(mix))
+    acme = Account("acme", "notes/acme/account.md", AccountMeta(account="Acme", owner="Dana"), "", 1, notes, {})
+    (verdict,), problems = evaluate(Portfolio("notes", (acme,)), _RULES, "ally", Quarter(2026, 3))
+    assert problems == []
+    return verdict.level.rank
+
+
+_RULES, _ = compile_rules([("default.yaml", default_rules_text())])
+assert _RULES is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(CONTEXT_MIX)
+def test_a_social_conversation_never_changes_the_level(mix: list[tuple[str, bool]]) -> None:
+    assert _level_of([*mix, ("social", True)]) == _level_of(mix)
+
+
+@settings(max_examples=150, deadline=None)
+@given(CONTEXT_MIX)
+def test_a_strategy_conversation_we_open_never_lowers_the_level(mix: list[tuple[str, bool]]) -> None:
+    assert _level_of([*mix, ("strategy", True)]) <= _level_of(mix)

@@ -53,7 +53,7 @@ class Outcome:
 def judge(settings: Settings, options: Options) -> Outcome:
     """Load the rules and the notes, validate them, and evaluate every account."""
     outcome = Outcome()
-    rules, problems = load_rules(settings.rules_files, [str(p) for p in settings.spec.rules])
+    rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
     outcome.diagnostics += problems
     if rules is None:
         return outcome

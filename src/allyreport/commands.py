@@ -68,7 +68,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if code == 0 and not args.json and outcome.project:
         p = outcome.project
         notes = sum(len(a.notes) for a in p.portfolio.accounts)
-        print(f"{options.notes}: {len(p.portfolio.accounts)} accounts, {notes} notes, no errors")
+        print(f"{display_path(options.notes)}: {len(p.portfolio.accounts)} accounts, {notes} notes, no errors")
     return code
 
 

@@ -13,10 +13,11 @@ from simpleeval import SimpleEval
 
 from . import metrics
 from .diagnostics import Diagnostic
+from .expressions import FUNCTIONS
 from .metrics import FACTORS, Source, Window, gather, is_open
 from .model import Account, Note, Portfolio
 from .quarters import Quarter, span
-from .rules import FUNCTIONS, Condition, InsightRule, Level, LevelModel, RuleSet
+from .rules import Condition, InsightRule, Level, LevelModel, RuleSet
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     signals = tuple(rules.signals)
     first = Quarter.of(account.notes[0].date) if account.notes else quarter
     quarters = span(min(first, quarter), quarter)
-    windows = [metrics.window(facts, q, model.window, signals) for q in quarters]
+    windows = [metrics.window(facts, q, model.window, signals, sources=q == quarter) for q in quarters]
     history = tuple(QuarterLevel(q, choose_level(model, w, ev, f"{account.slug} {q}"), len(facts.by_quarter.get(q, ())))
                     for q, w in zip(quarters, windows, strict=True))
     who = f"{account.slug} {quarter}"

@@ -60,9 +60,10 @@ def _header(v: Verdict) -> str:
 
 
 def _why(v: Verdict) -> str:
-    out = [f"Why {v.level.key}:"] + [_check_line(c) for c in v.finding.checks]
-    if not v.finding.checks:
-        out.append("  no level above it applies, and it is the model's last level")
+    named = [c for c in v.finding.checks if c.values]  # `when: true` explains nothing by itself
+    out = [f"Why {v.level.key}:"] + [_check_line(c) for c in named]
+    if not named:
+        out.append("  none of the levels above it applies (see below)")
     if v.finding.evidence:
         out += ["Notes behind it:"] + [f"  {s.path}:{s.line} ({s.date or 'account'})" for s in v.finding.evidence]
     return "\n".join(out)
@@ -78,9 +79,7 @@ def _to_change(v: Verdict) -> str:
     nxt = v.next_level
     if nxt is None or nxt.key == v.level.key:
         return f"Top of the {v.model.title}." + (f" To stay here: {v.level.move}" if v.level.move else "")
-    out = [f"What would have to change to reach {nxt.key}:"]
-    failed = next((checks for level, checks in v.higher if level.key == nxt.key), ())
-    out += [f"  - {c.text} (now {', '.join(f'{n} = {fmt(x)}' for n, x in c.values)})" for c in failed if not c.holds]
+    out = [f"What would have to change to reach {nxt.key}: every ✗ under 'Not {nxt.key}' would have to hold."]
     if v.level.move or nxt.move:
         out.append(f"  Move: {v.level.move or nxt.move}")
     if nxt.behaviour:

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple
 
 from .model import Account, Note
 from .quarters import Quarter
@@ -51,15 +51,16 @@ METRICS: dict[str, str] = {
     "level": "the level just assigned, e.g. 'ally' (insights only)",
     "level_rank": "position of that level in its model, 0 = the highest (insights only)",
 }
-SIGNAL_METRIC = "one per signal of the vocabulary: notes in the window carrying that signal"
 # Metrics whose value is text; a condition compares them with text only.
 TEXT_METRICS = frozenset({"relevance", "level"})
 INSIGHT_ONLY = frozenset({"level", "level_rank"})
 
 
-@dataclass(frozen=True)
-class Source:
-    """A place a metric came from: a note (with its date) or a line of account.md."""
+class Source(NamedTuple):
+    """A place a metric came from: a note (with its date) or a line of account.md.
+
+    A NamedTuple rather than a frozen dataclass: an account makes hundreds, and a frozen
+    dataclass's __init__ costs several times more (it was a third of evaluation time)."""
 
     path: str
     line: int
@@ -86,23 +87,15 @@ class Written:
     made: dt.date | None
 
 
-_NOTE_KEYS = ("context", "opened_by", "price", "signals", "trust", "with")
-
-
 @dataclass(frozen=True)
 class Facts:
-    """One account gathered once: its notes by quarter, every action, every source line."""
+    """One account gathered once: its notes by quarter and every action with where it was written."""
 
     account: Account
     notes: tuple[Note, ...]  # oldest first
     dates: tuple[dt.date, ...]
     by_quarter: dict[Quarter, tuple[Note, ...]]
-    at: dict[tuple[int, str], Source]  # (id(note), key) -> the line that key is written on
-    actions: tuple[Written, ...]
-    relevance: Source
-
-    def src(self, note: Note, key: str = "") -> Source:
-        return self.at[(id(note), key)]
+    actions: tuple[Written, ...]  # the plan's, then each note's
 
 
 def signal_metric(signal: str) -> str:
@@ -115,27 +108,23 @@ def is_open(action: Action, asof: dt.date) -> bool:
 
 
 def gather(account: Account) -> Facts:
-    notes = account.notes
-    at: dict[tuple[int, str], Source] = {}
     by_quarter: dict[Quarter, list[Note]] = {}
     actions = [Written(a, Source(account.path, account.line_of("plan", i), None), None)
                for i, a in enumerate(account.meta.plan)]
-    for note in notes:
-        at[(id(note), "")] = Source(note.path, 1, note.date)
-        for key in _NOTE_KEYS:
-            at[(id(note), key)] = Source(note.path, note.line_of(key), note.date)
+    for note in account.notes:
         by_quarter.setdefault(Quarter.of(note.date), []).append(note)
         actions += [Written(a, Source(note.path, note.line_of("actions", i), note.date), note.date)
                     for i, a in enumerate(note.meta.actions)]
-    return Facts(account, notes, tuple(n.date for n in notes), {q: tuple(ns) for q, ns in by_quarter.items()}, at,
-                 tuple(actions), Source(account.path, account.line_of("relevance"), None))
+    return Facts(account, account.notes, tuple(n.date for n in account.notes),
+                 {q: tuple(ns) for q, ns in by_quarter.items()}, tuple(actions))
 
 
-def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str]) -> Window:
-    """The metrics of the `size` quarters ending with `quarter`."""
+def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], sources: bool = True) -> Window:
+    """The metrics of the `size` quarters ending with `quarter`; `sources=False` skips the evidence
+    (a history quarter needs only its level)."""
     first = quarter.back(size - 1)
     notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ())]
-    return _compute(facts, notes, first.start, quarter.end, signals)
+    return _compute(facts, notes, first.start, quarter.end, signals, sources)
 
 
 def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
@@ -147,7 +136,7 @@ def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
 def compute(account: Account, notes: Sequence[Note], start: dt.date, end: dt.date,
             signals: Iterable[str]) -> Window:
     """Metrics over `notes` (already limited to start..end); `account.notes` gives history."""
-    return _compute(gather(account), notes, start, end, signals)
+    return _compute(gather(account), notes, start, end, signals, True)
 
 
 def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
@@ -157,67 +146,78 @@ def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
     return {**values, "level": "unrated", "level_rank": 0}
 
 
-def _compute(f: Facts, notes: Sequence[Note], start: dt.date, end: dt.date, signals: Iterable[str]) -> Window:
-    values: dict[str, Value] = {}
-    sources: dict[str, tuple[Source, ...]] = {}
+class _Sink:
+    """Collects metric values and, when wanted, the sources behind each one."""
 
-    def put(name: str, value: Value, evidence: Iterable[Source] = ()) -> None:
-        values[name] = value
-        sources[name] = tuple(evidence)
+    def __init__(self, wanted: bool) -> None:
+        self.values: dict[str, Value] = {}
+        self.sources: dict[str, tuple[Source, ...]] = {}
+        self.wanted = wanted
 
-    _contexts(f, notes, put)
+    def put(self, name: str, value: Value, evidence: Iterable[Note | Source] = (), key: str = "") -> None:
+        """`evidence` is notes (cited at `key`'s line, or the file's first line) or ready sources."""
+        self.values[name] = value
+        if self.wanted:
+            self.sources[name] = tuple(
+                e if isinstance(e, Source) else Source(e.path, e.line_of(key) if key else 1, e.date) for e in evidence)
+
+
+def _compute(f: Facts, notes: Sequence[Note], start: dt.date, end: dt.date, signals: Iterable[str],
+             wanted: bool) -> Window:
+    sink = _Sink(wanted)
+    _contexts(notes, sink)
     for signal in signals:
-        seen = [f.src(n, "signals") for n in notes if signal in n.meta.signals]
-        put(signal_metric(signal), len(seen), seen)
-    _trust(f, notes, put)
-    _commitments(f, start, end, put)
-    _plan(f, end, put)
+        seen = [n for n in notes if signal in n.meta.signals]
+        sink.put(signal_metric(signal), len(seen), seen, "signals")
+    _trust(notes, sink)
+    _commitments(f, start, end, sink)
+    _plan(f, end, sink)
     last = bisect.bisect_right(f.dates, end) - 1
-    put("days_since_last_note", (end - f.dates[last]).days if last >= 0 else 9999,
-        [f.src(f.notes[last])] if last >= 0 else [])
-    met = {name for n in notes for name in n.meta.with_}
-    put("stakeholders_met", len(met), (f.src(n, "with") for n in notes if n.meta.with_))
-    put("stakeholders_listed", len(f.account.meta.stakeholders))
-    put("relevance", f.account.meta.relevance, [f.relevance])
-    return Window(start, end, values, sources)
+    sink.put("days_since_last_note", (end - f.dates[last]).days if last >= 0 else 9999,
+             [f.notes[last]] if last >= 0 else [])
+    sink.put("stakeholders_met", len({name for n in notes for name in n.meta.with_}),
+             [n for n in notes if n.meta.with_], "with")
+    account = f.account
+    sink.put("stakeholders_listed", len(account.meta.stakeholders))
+    sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
+    return Window(start, end, sink.values, sink.sources)
 
 
-def _contexts(f: Facts, notes: Sequence[Note], put: Put) -> None:
+def _contexts(notes: Sequence[Note], sink: _Sink) -> None:
     """Counts and shares by context of conversation; shares of business notes, social of all."""
     business = [n for n in notes if n.meta.context != "social"]
-    put("notes", len(notes), (f.src(n) for n in notes))
-    put("business", len(business), (f.src(n) for n in business))
+    sink.put("notes", len(notes), notes)
+    sink.put("business", len(business), business)
     for context in CONTEXTS:
-        chosen = [f.src(n, "context") for n in notes if n.meta.context == context]
-        put(context, len(chosen), chosen)
+        chosen = [n for n in notes if n.meta.context == context]
+        sink.put(context, len(chosen), chosen, "context")
         total = len(notes) if context == "social" else len(business)
-        put(f"{context}_share", len(chosen) / total if total else 0.0, chosen)
+        sink.put(f"{context}_share", len(chosen) / total if total else 0.0, chosen, "context")
     ours = [n for n in business if n.meta.opened_by == "us"]
-    put("opened_by_us", len(ours), (f.src(n, "opened_by") for n in ours))
-    ours_strategy = [f.src(n, "opened_by") for n in ours if n.meta.context == "strategy"]
-    put("strategy_opened_by_us", len(ours_strategy), ours_strategy)
-    priced = [f.src(n, "price") for n in business if n.meta.price]
-    put("price_count", len(priced), priced)
-    put("price_share", len(priced) / len(business) if business else 0.0, priced)
+    sink.put("opened_by_us", len(ours), ours, "opened_by")
+    ours_strategy = [n for n in ours if n.meta.context == "strategy"]
+    sink.put("strategy_opened_by_us", len(ours_strategy), ours_strategy, "opened_by")
+    priced = [n for n in business if n.meta.price]
+    sink.put("price_count", len(priced), priced, "price")
+    sink.put("price_share", len(priced) / len(business) if business else 0.0, priced, "price")
 
 
-def _trust(f: Facts, notes: Sequence[Note], put: Put) -> None:
+def _trust(notes: Sequence[Note], sink: _Sink) -> None:
     """Factor means over the readings; TQ and TQ+ from the means (not a mean of per-note TQs)."""
     read = [n for n in notes if n.meta.trust is not None]
-    evidence = [f.src(n, "trust") for n in read]
-    put("trust_notes", len(read), evidence)
+    sink.put("trust_notes", len(read), read, "trust")
     means: dict[str, float] = {}
     for factor in FACTORS:
         scores = [s for n in read if (s := getattr(n.meta.trust, factor)) is not None]
         means[factor] = sum(scores) / len(scores) if scores else 0.0
-        put(factor, means[factor], evidence)
+        sink.put(factor, means[factor], read, "trust")
     s = means["self_orientation"]
     numerator = means["reliability"] + means["credibility"] + means["intimacy"]
-    put("tq", numerator / s if s else 0.0, evidence)
-    put("tq_plus", (numerator + means["character"]) / s if s and means["character"] else 0.0, evidence)
+    sink.put("tq", numerator / s if s else 0.0, read, "trust")
+    sink.put("tq_plus", (numerator + means["character"]) / s if s and means["character"] else 0.0, read, "trust")
 
 
-def _commitments(f: Facts, start: dt.date, end: dt.date, put: Put) -> None:
+def _commitments(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
     """Firm commitments due in the window, from every note up to its end (a promise made last
     quarter can fall due in this one). Best-effort and intentions are never held against us."""
     due = [w for w in f.actions if w.made is not None and w.made <= end and w.action.commitment == "firm"
@@ -225,29 +225,25 @@ def _commitments(f: Facts, start: dt.date, end: dt.date, put: Put) -> None:
     kept = [w for w in due if w.action.done is not None and w.action.by is not None and w.action.done <= w.action.by]
     kept_ids = {id(w) for w in kept}
     missed = [w for w in due if id(w) not in kept_ids]
-    put("firm_due", len(due), (w.source for w in due))
-    put("firm_kept", len(kept), (w.source for w in kept))
-    put("firm_missed", len(missed), (w.source for w in missed))
-    put("reliability_kept", len(kept) / len(due) if due else 1.0, (w.source for w in (missed or due)))
+    sink.put("firm_due", len(due), [w.source for w in due])
+    sink.put("firm_kept", len(kept), [w.source for w in kept])
+    sink.put("firm_missed", len(missed), [w.source for w in missed])
+    sink.put("reliability_kept", len(kept) / len(due) if due else 1.0, [w.source for w in (missed or due)])
 
 
-def _plan(f: Facts, end: dt.date, put: Put) -> None:
+def _plan(f: Facts, end: dt.date, sink: _Sink) -> None:
     open_ = [w for w in f.actions if (w.made is None or w.made <= end) and is_open(w.action, end)]
     sell = [w.source for w in open_ if w.action.kind == "sell"]
     invest = [w for w in open_ if w.action.kind == "invest"]
     failing = [w.source for w in invest if not set(TESTS) <= set(w.action.tests)]
-    put("open_sell", len(sell), sell)
-    put("open_invest", len(invest), (w.source for w in invest))
-    put("failing_tests", len(failing), failing)
+    sink.put("open_sell", len(sell), sell)
+    sink.put("open_invest", len(invest), [w.source for w in invest])
+    sink.put("failing_tests", len(failing), failing)
 
 
 def markdown_table(signals: Iterable[str]) -> str:
     """The metric table of docs/rules.md, generated so that it cannot drift from METRICS."""
     rows = ["| metric | meaning |", "|---|---|"]
     rows += [f"| `{name}` | {meaning} |" for name, meaning in METRICS.items()]
-    rows += [f"| `{signal_metric(s)}` | {SIGNAL_METRIC} (`{s}`) |" for s in signals]
+    rows += [f"| `{signal_metric(s)}` | notes in the window carrying the `{s}` signal |" for s in signals]
     return "\n".join(rows) + "\n"
-
-
-class Put(Protocol):  # the shape of `put` inside _compute, for the helpers' annotations
-    def __call__(self, name: str, value: Value, evidence: Iterable[Source] = ()) -> None: ...

@@ -46,7 +46,7 @@ def level_json(level: Level | None) -> dict[str, Any] | None:
     if level is None:
         return None
     return {"key": level.key, "title": level.title, "wins_work_by": level.wins_work_by or None,
-            "behaviour": level.behaviour or None, "move": level.move or None}
+            "behaviour": level.behaviour or None}
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
@@ -62,6 +62,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "movement": v.movement,
         "previous": v.previous.key if v.previous else None,
         "target": v.target.key if v.target else None,
+        "move": v.level.move or None,
         "next_level": level_json(v.next_level),
         "window": {"start": v.window.start.isoformat(), "end": v.window.end.isoformat(), "quarters": v.model.window},
         "history": [{"quarter": str(h.quarter), "level": h.level.key, "notes": h.notes} for h in v.history],
@@ -79,7 +80,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
                 "title": i.title,
                 "severity": i.severity,
                 "message": i.message,
-                "move": i.move,
+                "move": i.move or None,
                 "evidence": [source_json(s) for s in i.evidence],
                 "conditions": [check_json(c) for c in i.checks],
             }

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
-import itertools
 import re
-import string
 import typing
 from dataclasses import dataclass
 from importlib import resources
@@ -25,10 +23,10 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, V
 
 from . import schema, yamlstrict
 from .diagnostics import Diagnostic, display_path
-from .metrics import INSIGHT_ONLY, METRICS, TEXT_METRICS, sample_values, signal_metric
+from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
+from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
 from .schema import Text, _Strict
 
-FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
 SEVERITIES = ("critical", "warning", "info")
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 Lines = dict[Any, int]
@@ -313,7 +311,7 @@ class _Compiler:
         names = frozenset(METRICS) | {signal_metric(s) for s in self.signals}
         sample = sample_values(self.signals)
         every_level = frozenset(lv.key for _, m, _ in self.models.values() for lv in m.levels)
-        shared = _Scope(names, sample, every_level)
+        shared = Scope(names, sample, every_level)
         insights = tuple(rule for fields in self.insights.values() if _enabled(fields)
                          if (rule := self._insight(fields, shared)) is not None)
         models = {key: self._model(key, src, spec, lines, names - INSIGHT_ONLY, sample)
@@ -321,7 +319,7 @@ class _Compiler:
         default = self.default.value if self.default else ""
         if default not in models and self.default is not None:
             self.report(self.default.src, self.default.line(),
-                        f"default_model '{default}' is not a model{_suggest(default, frozenset(models), 'models')}")
+                        f"default_model '{default}' is not a model{suggest(default, frozenset(models), 'models')}")
         if self.problems:
             return None, self.problems
         return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files)), []
@@ -339,7 +337,7 @@ class _Compiler:
                 self.models[key] = (src, model, lines)
             elif self.models.pop(key, None) is None:
                 self.report(src, line, f"model '{key}' is disabled but no earlier rules file defines it"
-                                       f"{_suggest(key, frozenset(self.models), 'models')}")
+                                       f"{suggest(key, frozenset(self.models), 'models')}")
         seen: dict[str, int] = {}
         for i, insight in enumerate(spec.insights):
             fields = _fields(insight, src, lines, ("insights", i))
@@ -350,7 +348,7 @@ class _Compiler:
             self._check_key(insight.key, "insight", src, line)
             if insight.key not in self.insights and not insight.enabled:
                 self.report(src, line, f"insight '{insight.key}' is disabled but no earlier rules file defines it"
-                                       f"{_suggest(insight.key, frozenset(self.insights), 'insights')}")
+                                       f"{suggest(insight.key, frozenset(self.insights), 'insights')}")
             self.insights[insight.key] = {**self.insights.get(insight.key, {}), **fields}
 
     def _check_key(self, key: str, what: str, src: str, line: int) -> None:
@@ -372,10 +370,10 @@ class _Compiler:
             if lv.key in seen:
                 self.report(src, line, f"level '{lv.key}' appears twice in model '{key}' (first on line {seen[lv.key]})")
             seen.setdefault(lv.key, line)
-            conditions = self._conditions(field, _Scope(names, sample, frozenset()))
+            conditions = self._conditions(field, Scope(names, sample, frozenset()))
             levels.append(Level(lv.key, lv.title or lv.key, conditions, lv.rated, lv.wins_work_by or "",
                                 lv.summary or "", lv.behaviour or "", lv.move or "", i))
-        scope = _Scope(names | INSIGHT_ONLY, sample, frozenset(seen))
+        scope = Scope(names | INSIGHT_ONLY, sample, frozenset(seen))
         insights = []
         for i, ins in enumerate(spec.insights):
             fields = _fields(ins, src, lines, (*base, "insights", i))
@@ -383,7 +381,7 @@ class _Compiler:
                 insights.append(rule)
         return LevelModel(key, spec.title or key, spec.credit or "", spec.window, tuple(levels), tuple(insights))
 
-    def _insight(self, fields: dict[str, _Field], scope: _Scope) -> InsightRule | None:
+    def _insight(self, fields: dict[str, _Field], scope: Scope) -> InsightRule | None:
         key = fields["key"]
         missing = [f for f in ("when", "message") if f not in fields or not fields[f].value]
         if missing:
@@ -395,132 +393,31 @@ class _Compiler:
             self.report(fields["severity"].src, fields["severity"].line(),
                         f"severity must be one of {', '.join(SEVERITIES)}, got '{severity}'")
         message = fields["message"]
-        for problem in _message_problems(message.value, scope):
+        for problem in message_problems(message.value, scope):
             self.report(message.src, message.line(), problem)
         if "evidence" in fields:
             for i, name in enumerate(value["evidence"] or ()):
                 if name not in scope.names:
                     self.report(fields["evidence"].src, fields["evidence"].line(i),
-                                f"evidence names unknown metric '{name}'{_suggest(name, scope.names)}")
-        conditions = self._conditions(fields["when"], _Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
+                                f"evidence names unknown metric '{name}'{suggest(name, scope.names)}")
+        conditions = self._conditions(fields["when"], Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
         return InsightRule(key.value, value.get("title") or key.value, severity, conditions, message.value,
                            value.get("move") or "", key.where(), tuple(value.get("evidence") or ()))
 
-    def _conditions(self, field: _Field, scope: _Scope) -> tuple[Condition, ...]:
+    def _conditions(self, field: _Field, scope: Scope) -> tuple[Condition, ...]:
         result = []
         for i, text in enumerate(field.value):
             where = (i,) if field.lines.get((*field.loc, i)) is not None else ()
             line = field.line(*where)
-            problems = _check_condition(text, scope)
+            problems = check_condition(text, scope)
             for problem in problems:
                 self.report(field.src, line, problem)
             if not problems:
-                parsed = _EVALUATOR.parse(text)
-                result.append(Condition(text, parsed, frozenset(_names(ast.parse(text, mode="eval"))), f"{field.src}:{line}"))
+                names = frozenset(names_in(ast.parse(text.strip(), mode="eval")))
+                result.append(Condition(text, parse(text), names, f"{field.src}:{line}"))
         return tuple(result)
 
 
 def _enabled(fields: dict[str, _Field]) -> bool:
     """Enabled unless a file said `enabled: false` and no later file said `enabled: true`."""
     return "enabled" not in fields or bool(fields["enabled"].value)
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """What a condition or message may name: metrics, their sample values, and the level keys."""
-
-    names: frozenset[str]
-    sample: dict[str, Any]
-    levels: frozenset[str]
-
-
-def _evaluator() -> Any:
-    from simpleeval import SimpleEval
-
-    return SimpleEval(functions=FUNCTIONS)
-
-
-_EVALUATOR = _evaluator()
-_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
-            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt,
-            ast.LtE, ast.Gt, ast.GtE, ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant)
-_ALLOWED_TEXT = "metrics, numbers, 'text', comparisons, and/or/not, + - * / // %, if-else and min/max/abs/round"
-RELEVANCE = frozenset(typing.get_args(schema.Relevance))
-
-
-def _names(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
-
-
-def _check_condition(text: str, scope: _Scope) -> list[str]:
-    """Everything wrong with one condition, found before any account is evaluated."""
-    quoted = f"condition '{schema._short(text, 60)}'"
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        return [f"{quoted} is not a valid expression: {exc.msg}"]
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED):
-            return [f"{quoted} uses {type(node).__name__}, which conditions do not allow; use {_ALLOWED_TEXT}"]
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
-                                               and not node.keywords):
-            called = node.func.id if isinstance(node.func, ast.Name) else "?"
-            return [f"{quoted} calls '{called}'; conditions may call only {', '.join(FUNCTIONS)}"]
-    problems = [f"unknown metric '{n}'{_suggest(n, scope.names)}" for n in sorted(_names(tree) - scope.names)]
-    problems += [p for node in ast.walk(tree) if isinstance(node, ast.Compare) for p in _compare_problems(node, scope)]
-    if not problems:
-        try:
-            _EVALUATOR.names = dict(scope.sample)
-            _EVALUATOR.eval(text, previously_parsed=_EVALUATOR.parse(text))
-        except TypeError as exc:
-            problems.append(f"{quoted} mixes text and numbers: {exc}")
-        except Exception:  # e.g. a division by a metric that is 0 for an empty account: fine if guarded
-            pass
-    return problems
-
-
-def _compare_problems(node: ast.Compare, scope: _Scope) -> list[str]:
-    """`relevance == 'decling'` or `business == 'three'` would be silently False; refuse them."""
-    operands = [node.left, *node.comparators]
-    problems = []
-    for a, b in itertools.pairwise(operands):
-        for name, other in ((a, b), (b, a)):
-            if not (isinstance(name, ast.Name) and isinstance(other, ast.Constant)):
-                continue
-            text = isinstance(other.value, str)
-            allowed = RELEVANCE if name.id == "relevance" else scope.levels if name.id == "level" else frozenset()
-            if name.id in TEXT_METRICS and not text:
-                problems.append(f"'{name.id}' is text; compare it with text such as '{min(allowed, default='x')}'")
-            elif name.id in TEXT_METRICS and allowed and other.value not in allowed:
-                problems.append(f"'{name.id}' is never '{other.value!s}'{_suggest(str(other.value), allowed, name.id)}")
-            elif name.id not in TEXT_METRICS and name.id in scope.names and text:
-                problems.append(f"'{name.id}' is a number; it cannot equal the text '{other.value!s}'")
-    return problems
-
-
-def _message_problems(message: str, scope: _Scope) -> list[str]:
-    """Message fields must be plain metric names, and the message must fill with real values."""
-    allowed = scope.names | INSIGHT_ONLY
-    try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(message) if field is not None]
-    except ValueError as exc:
-        return [f"message is not a valid template ({exc}); write {{metric}} for a value, {{{{ and }}}} for braces"]
-    problems = []
-    for field in fields:
-        if not re.fullmatch(r"[A-Za-z_]\w*", field):
-            problems.append(f"message field '{{{field}}}' must be a metric name, like {{business}}")
-        elif field not in allowed:
-            problems.append(f"message uses unknown metric '{field}'{_suggest(field, allowed)}")
-    if not problems:
-        try:
-            message.format_map(scope.sample)
-        except (ValueError, TypeError) as exc:
-            problems.append(f"message cannot be filled: {exc}")
-    return problems
-
-
-def _suggest(name: str, names: frozenset[str], what: str = "metrics") -> str:
-    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    return "; see docs/rules.md for the metrics" if what == "metrics" else f"; {what}: {', '.join(sorted(names))}"

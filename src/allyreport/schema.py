@@ -1,8 +1,9 @@
 """The notes format as a typed schema (pydantic), and its errors turned into `path:line` messages.
 
 pydantic does the type work (strict: no silent coercion of `"7"` to 7 or `"no"` to False)
-and reports every problem of a file in one pass; `problems_from` maps each error's
-location (`actions.0.by`) back to the line the user wrote it on.
+and reports every problem of a file in one pass; `validate` turns each error into one
+plain message (a suggestion for a misspelled key, the allowed values, why `off` is not a
+boolean) and keeps its location (`actions.0.by`) for the loader to map to a file line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import difflib
 import re
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -25,6 +26,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 Context = Literal["service", "problem", "strategy", "social"]
 CONTEXTS: tuple[str, ...] = ("service", "problem", "strategy", "social")
@@ -35,7 +37,7 @@ Test = Literal["own-time", "learn", "illustrate"]
 TESTS: tuple[str, ...] = ("own-time", "learn", "illustrate")
 Relevance = Literal["rising", "steady", "declining"]
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 
 
@@ -44,7 +46,7 @@ def _iso_date(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise ValueError("expected a date written YYYY-MM-DD")
+        raise ValueError(f"{_describe(value)} is not a date written YYYY-MM-DD")
     text = value.strip()
     if not _ISO.fullmatch(text):
         raise ValueError(f"'{_short(text)}' is not a date written YYYY-MM-DD")
@@ -175,9 +177,9 @@ def _message(model: type[_Strict], loc: Loc, err: Any) -> tuple[Loc, str]:
     if kind == "bool_type":
         return loc, f"'{name}' must be true or false, got '{_short(str(value))}'{_yaml11_hint(value)}"
     if kind in {"int_type", "int_parsing"}:
-        return loc, f"'{name}' must be a whole number from 1 to 10, got '{_short(str(value))}'"
+        return loc, f"'{name}' must be a whole number{_range(model, loc)}, got '{_short(str(value))}'"
     if kind in {"greater_than_equal", "less_than_equal"}:
-        return loc, f"'{name}' must be from 1 to 10, got {value}"
+        return loc, f"'{name}' must be{_range(model, loc) or ' in range'}, got {value}"
     if kind == "string_type":
         hint = " (an unquoted ': ' inside the text? put it in quotes)" if isinstance(value, dict) else ""
         return loc, f"'{name}' must be text, got {_describe(value)}{hint}"
@@ -217,18 +219,44 @@ def _suggestion(model: type[_Strict], loc: Loc) -> str | None:
 
 def _keys(model: type[_Strict], loc: Loc) -> list[str]:
     """The keys allowed next to the last part of `loc`, found by walking the schema along it."""
+    parent = _parent(model, loc)
+    return [f.alias or n for n, f in parent.model_fields.items()] if parent else []
+
+
+def _parent(model: type[_Strict], loc: Loc) -> type[BaseModel] | None:
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        fields = getattr(current, "model_fields", None)
-        field = fields.get(part) if isinstance(fields, dict) else None
+        field = _field(current, part)
         if field is None:
-            return []
+            return None
         current = _inner_model(field.annotation)
-    if not (isinstance(current, type) and issubclass(current, BaseModel)):
-        return []
-    return [f.alias or n for n, f in current.model_fields.items()]
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field(model: Any, key: str) -> FieldInfo | None:
+    fields: dict[str, FieldInfo] = getattr(model, "model_fields", {})
+    return next((f for n, f in fields.items() if key in (n, f.alias)), None)
+
+
+def _range(model: type[_Strict], loc: Loc) -> str:
+    """" from 1 to 10" for a trust score: the bounds declared on the field at `loc`."""
+    key = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    parent = _parent(model, loc[: loc.index(key) + 1] if key else loc)
+    field = _field(parent, key) if parent else None
+    bounds: dict[str, Any] = {}
+    pending: list[Any] = [field] if field else []
+    while pending:  # constraints may sit in Field(), Annotated[...] or inside `X | None`
+        item = pending.pop()
+        for bound in ("ge", "le"):
+            if isinstance(getattr(item, bound, None), int):
+                bounds[bound] = getattr(item, bound)
+        pending += [*getattr(item, "metadata", ()), *getattr(item, "__metadata__", ()), *get_args(item)]
+        pending += [item.annotation] if isinstance(item, FieldInfo) else []
+    if "ge" in bounds and "le" in bounds:
+        return f" from {bounds['ge']} to {bounds['le']}"
+    return f" at least {bounds['ge']}" if "ge" in bounds else f" at most {bounds['le']}" if "le" in bounds else ""
 
 
 def _inner_model(annotation: Any) -> Any:

@@ -47,7 +47,8 @@ def find_asset(name: str, override: Path | None = None) -> Path:
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # "js-default" is CommonMark with raw HTML off and link validation on (no javascript: URLs).
-    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
+    # maxNesting 20 (default 100) keeps pathological input such as 50,000 '[' from stalling a build.
+    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
     md.disable("image")  # a note cannot make the report fetch a file or a URL
     return md
 

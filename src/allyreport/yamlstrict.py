@@ -6,9 +6,11 @@ we then turn nodes into plain values ourselves instead of using a Constructor, s
 * every key and list item keeps the line it was written on (for `path:line` errors);
 * only text, whole numbers, `true`/`false` and empty values exist: `no`, `off`, `1:30`,
   `0755`, `.nan` and dates stay text, and the schema says clearly what it expected;
-* tags (`!!python/object`), anchors and aliases are refused, so an alias bomb fails on its
-  first alias, in memory bounded by the text;
-* a duplicate key is an error naming both lines, and keys must be text.
+* tags (`!!python/object`), anchors and aliases are refused before a node is built, so an
+  alias bomb fails on its first anchor, in memory bounded by the text;
+* a duplicate key is an error naming both lines, and keys must be text;
+* libyaml's terse syntax errors are reworded for a note writer ("a tab character; indent
+  YAML with spaces") and placed on the line to fix.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # libyaml ships in every PyYAML wheel; the pure-Python parser is only a fallback for odd builds.
 _Parser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None) or yaml.loader.BaseLoader
+_Loader: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 
 Path_ = tuple[str | int, ...]
 
@@ -99,10 +102,8 @@ def parse(text: str) -> tuple[Any, dict[Path_, int], list[YamlProblem]]:
     composer = _Composer(text)
     try:
         root = composer.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        return None, {}, [_from_marked(exc, text)]
-    except yaml.YAMLError as exc:  # a reader error: no mark, only a position
-        return None, {}, [YamlProblem(0, 0, f"YAML error: {_excerpt(str(exc))}")]
+    except yaml.YAMLError as exc:
+        return None, {}, [_from_error(exc, text)]
     finally:
         composer.dispose()
     if root is None:
@@ -133,25 +134,21 @@ def _find_anchor(text: str) -> YamlProblem | None:
         for event in yaml.parse(text, Loader=_Loader):
             mark: Any = event.start_mark
             if isinstance(event, yaml.AliasEvent):
-                return YamlProblem(mark.line, mark.column, "YAML aliases (*name) are not allowed in notes")
+                return YamlProblem(mark.line, mark.column, "YAML aliases (*name) are not allowed; write the value out")
             if getattr(event, "anchor", None):
-                return YamlProblem(mark.line, mark.column, "YAML anchors (&name) are not allowed in notes")
+                return YamlProblem(mark.line, mark.column, "YAML anchors (&name) are not allowed; write the value out")
             tag = getattr(event, "tag", None)
             if tag:
-                return YamlProblem(mark.line, mark.column, f"YAML tags such as '{_excerpt(_short_tag(tag))}' "
-                                                           "are not allowed in notes")
-    except yaml.MarkedYAMLError as exc:
-        return _from_marked(exc, text)
+                return YamlProblem(mark.line, mark.column, _tag_message(tag))
+    except yaml.YAMLError as exc:
+        return _from_error(exc, text)
     return None
-
-
-_Loader: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 
 
 def _value(node: Node, path: Path_, lines: dict[Path_, int], seen: set[int]) -> Any:
     # An alias reuses a node: `seen` stops an alias bomb the pre-check somehow missed.
     if id(node) in seen:
-        raise _Refused(node, "YAML aliases (*name) are not allowed in notes")
+        raise _Refused(node, "YAML aliases (*name) are not allowed; write the value out")
     seen.add(id(node))
     if len(path) > MAX_DEPTH:
         raise _Refused(node, f"nested more than {MAX_DEPTH} levels deep; notes need only a few")
@@ -195,16 +192,29 @@ def _scalar(node: ScalarNode) -> Any:
         return text.lower() == "true"
     if tag == INT:
         return int(text)
-    raise _Refused(node, f"YAML tags such as '{_excerpt(_short_tag(tag))}' are not allowed in notes")
+    raise _Refused(node, _tag_message(tag))
 
 
 def _check_tag(node: Node, expected: str) -> None:
     if node.tag != expected:
-        raise _Refused(node, f"YAML tags such as '{_excerpt(_short_tag(node.tag))}' are not allowed in notes")
+        raise _Refused(node, _tag_message(node.tag))
 
 
-def _short_tag(tag: str) -> str:
-    return tag.replace("tag:yaml.org,2002:", "!!")
+def _tag_message(tag: str) -> str:
+    shown = _excerpt(tag.replace("tag:yaml.org,2002:", "!!"))
+    return f"YAML tags such as '{shown}' are not allowed; write the plain value"
+
+
+def _from_error(exc: yaml.YAMLError, text: str) -> YamlProblem:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return _from_marked(exc, text)
+    # A reader error (a character YAML does not allow) has only an offset into the text.
+    offset = getattr(exc, "position", 0)
+    line = text.count("\n", 0, offset)
+    column = offset - (text.rfind("\n", 0, offset) + 1)
+    char = getattr(exc, "character", "")
+    code = f" U+{char:04X}" if isinstance(char, int) else ""
+    return YamlProblem(line, column, f"YAML syntax error: a character YAML does not allow{code}; remove it")
 
 
 def _from_marked(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
@@ -235,10 +245,18 @@ def _friendly(problem: str, context: str, char: str) -> tuple[str, bool] | None:
         return "this line is not 'key: value'; is a ':' missing?", True
     if "end of stream" in problem and "quoted scalar" in context:
         return "a quoted value is never closed; add the closing quote", True
+    if "expected ',' or ']'" in problem:
+        return "a '[' list is not closed with ']', or an item in it needs quotes", True
+    if "expected ',' or '}'" in problem:
+        return "a '{' mapping is not closed with '}', or a value in it needs quotes", True
+    if "did not find expected key" in problem:
+        return "expected a 'key: value' line here; check the indentation, or put the value in quotes", False
+    if "did not find expected '-' indicator" in problem:
+        return "expected a '- item' line here; check the indentation", False
     if "maximum nesting depth" in problem:
         return f"nested more than {MAX_DEPTH} levels deep; notes need only a few", False
     if "undefined alias" in problem:
-        return "YAML aliases (*name) are not allowed in notes", False
+        return "YAML aliases (*name) are not allowed; write the value out", False
     return None
 
 

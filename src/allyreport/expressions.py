@@ -1,0 +1,127 @@
+"""Rule expressions checked before any account is evaluated, and the evaluator that runs them.
+
+A condition is parsed once (simpleeval's whitelisted AST; never `eval`). Everything it could
+get wrong is found here, when the rules load: syntax, a construct simpleeval would refuse, an
+unknown metric (with a did-you-mean), text compared with a number, a value `relevance` never
+takes. Messages are templates whose fields must be plain metric names and fill with values of
+the real types.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import itertools
+import re
+import string
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from simpleeval import SimpleEval
+
+from . import schema
+from .metrics import INSIGHT_ONLY, TEXT_METRICS
+
+FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a condition or message may name: metrics, their sample values, and the level keys."""
+
+    names: frozenset[str]
+    sample: dict[str, Any]
+    levels: frozenset[str]
+
+
+_EVALUATOR = SimpleEval(functions=FUNCTIONS)
+_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp,
+            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt,
+            ast.LtE, ast.Gt, ast.GtE, ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant)
+_ALLOWED_TEXT = "metrics, numbers, 'text', comparisons, and/or/not, + - * / // %, if-else and min/max/abs/round"
+RELEVANCE = frozenset(typing.get_args(schema.Relevance))
+
+
+def parse(text: str) -> Any:
+    """simpleeval's pre-parsed form of a condition already checked by `check_condition`."""
+    return _EVALUATOR.parse(text)
+
+
+def names_in(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
+
+
+def check_condition(text: str, scope: Scope) -> list[str]:
+    """Everything wrong with one condition, found before any account is evaluated."""
+    quoted = f"condition '{schema._short(text, 60)}'"
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        return [f"{quoted} is not a valid expression: {exc.msg}"]
+    refused = [type(node).__name__ for node in ast.walk(tree) if not isinstance(node, _ALLOWED)]
+    if refused:
+        return [f"{quoted} uses {refused[0]}, which conditions do not allow; use {_ALLOWED_TEXT}"]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+                                               and not node.keywords):
+            called = node.func.id if isinstance(node.func, ast.Name) else "?"
+            return [f"{quoted} calls '{called}'; conditions may call only {', '.join(FUNCTIONS)}"]
+    problems = [f"unknown metric '{n}'{suggest(n, scope.names)}" for n in sorted(names_in(tree) - scope.names)]
+    problems += [p for node in ast.walk(tree) if isinstance(node, ast.Compare) for p in _compare_problems(node, scope)]
+    if not problems:
+        try:
+            _EVALUATOR.names = dict(scope.sample)
+            _EVALUATOR.eval(text, previously_parsed=_EVALUATOR.parse(text))
+        except TypeError as exc:
+            problems.append(f"{quoted} mixes text and numbers: {exc}")
+        except Exception:  # e.g. a division by a metric that is 0 for an empty account: fine if guarded
+            pass
+    return problems
+
+
+def _compare_problems(node: ast.Compare, scope: Scope) -> list[str]:
+    """`relevance == 'decling'` or `business == 'three'` would be silently False; refuse them."""
+    operands = [node.left, *node.comparators]
+    problems = []
+    for a, b in itertools.pairwise(operands):
+        for name, other in ((a, b), (b, a)):
+            if not (isinstance(name, ast.Name) and isinstance(other, ast.Constant)):
+                continue
+            text = isinstance(other.value, str)
+            allowed = RELEVANCE if name.id == "relevance" else scope.levels if name.id == "level" else frozenset()
+            if name.id in TEXT_METRICS and not text:
+                problems.append(f"'{name.id}' is text; compare it with text such as '{min(allowed, default='x')}'")
+            elif name.id in TEXT_METRICS and allowed and other.value not in allowed:
+                problems.append(f"'{name.id}' is never '{other.value!s}'{suggest(str(other.value), allowed, name.id)}")
+            elif name.id not in TEXT_METRICS and name.id in scope.names and text:
+                problems.append(f"'{name.id}' is a number; it cannot equal the text '{other.value!s}'")
+    return problems
+
+
+def message_problems(message: str, scope: Scope) -> list[str]:
+    """Message fields must be plain metric names, and the message must fill with real values."""
+    allowed = scope.names | INSIGHT_ONLY
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(message) if field is not None]
+    except ValueError as exc:
+        return [f"message is not a valid template ({exc}); write {{metric}} for a value, {{{{ and }}}} for braces"]
+    problems = []
+    for field in fields:
+        if not re.fullmatch(r"[A-Za-z_]\w*", field):
+            problems.append(f"message field '{{{field}}}' must be a metric name, like {{business}}")
+        elif field not in allowed:
+            problems.append(f"message uses unknown metric '{field}'{suggest(field, allowed)}")
+    if not problems:
+        try:
+            message.format_map(scope.sample)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"message cannot be filled: {exc}")
+    return problems
+
+
+def suggest(name: str, names: frozenset[str], what: str = "metrics") -> str:
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return "; see docs/rules.md for the metrics" if what == "metrics" else f"; {what}: {', '.join(sorted(names))}"

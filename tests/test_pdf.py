@@ -1,0 +1,383 @@
+"""The PDFs, printed by the real WeasyPrint and read back with pypdf and poppler.
+
+Three accounts written inline cover the portfolio's stories: Northwind Bank moves up to
+Ally, Harbor Freight Lines moves down to Service Source on price, Bluefin Retail went
+quiet and has no relationship plan. They are built once for the module (the real CLI, one
+job); a second build with two jobs must give byte-identical PDFs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from allyreport.pdf import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup
+from allyreport.pdfdocs import PdfJob
+from allyreport.templating import DEFAULT_TEMPLATES
+
+from .conftest import EXAMPLES, run_cli
+
+pytestmark = pytest.mark.pdf
+
+ACCOUNTS = {
+    "northwind-bank/account.md": """
+        ---
+        account: Northwind Bank
+        owner: Dana Reyes
+        industry: banking
+        relevance: rising
+        stakeholders:
+          - name: Tom Berg
+            role: CEO
+        plan:
+          - do: Run a half-day workshop on their branch strategy
+            kind: invest
+            tests: [own-time, learn, illustrate]
+        ---
+        A regional bank with a new CEO who wants to rethink the branch network.
+        """,
+    "harbor-freight-lines/account.md": """
+        ---
+        account: Harbor Freight Lines
+        owner: Lars Berg
+        stakeholders:
+          - name: Mei Chen
+            role: Head of Procurement
+        plan:
+          - do: Propose the next framework contract
+            kind: sell
+        ---
+        A freight operator that buys on price.
+        """,
+    "bluefin-retail/account.md": """
+        ---
+        account: Bluefin Retail
+        owner: Ines Costa
+        ---
+        A retailer we have not spoken to in months.
+        """,
+}
+TRUST = "trust: {reliability: 7, credibility: 8, intimacy: 6, character: 7, self_orientation: 3}\n"
+RATE_CARD = "actions:\n  - do: Send the revised rate card\n    by: 2026-08-01\n"
+
+
+def note(day: str, context: str, who: str, by: str = "client", price: bool = False, extra: str = "") -> str:
+    return (f"---\ndate: {day}\nwith: [{who}]\ncontext: {context}\nopened_by: {by}\n"
+            f"price: {'true' if price else 'false'}\n{extra}---\nWe discussed the {context} at hand.\n")
+
+
+def portfolio_notes() -> dict[str, str]:
+    """Two quarters of problem talk, then a strategic quarter (Northwind) or a price quarter (Harbor)."""
+    files = {rel: textwrap.dedent(text).lstrip() for rel, text in ACCOUNTS.items()}
+    earlier = [("01-12", "problem"), ("02-09", "problem"), ("03-02", "service"), ("04-14", "problem"), ("05-20", "service")]
+    for day, context in [*earlier, ("07-08", "strategy"), ("08-12", "strategy"), ("09-10", "strategy")]:
+        files[f"northwind-bank/2026-{day}-{context}.md"] = note(
+            f"2026-{day}", context, "Tom Berg", "us" if context == "strategy" else "client", extra=TRUST)
+    for day, context in [*earlier, ("07-09", "service"), ("08-05", "service"), ("09-02", "service")]:
+        files[f"harbor-freight-lines/2026-{day}-{context}.md"] = note(
+            f"2026-{day}", context, "Mei Chen", price=day >= "07", extra=RATE_CARD if day == "07-09" else "")
+    for day in ("01-20", "02-03", "02-24"):
+        files[f"bluefin-retail/2026-{day}-service.md"] = note(f"2026-{day}", "service", "Omar Haddad")
+    return files
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    return root
+
+
+def build(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result = run_cli("build", *args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three accounts, built once: the output folder."""
+    cwd = tmp_path_factory.mktemp("pdfs")
+    write_tree(cwd / "notes", portfolio_notes())
+    build(cwd, "--notes", "notes", "--out", "out", "--jobs", "1")
+    return cwd / "out"
+
+
+def text(pdf: Path) -> str:
+    """The PDF's text in drawing order (each page's header and footer last), whitespace collapsed."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
+
+
+def poppler_text(pdf: Path) -> str:
+    """The text as poppler reads it (reading order by position, so table cells may be read column-first)."""
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+def in_order(words: str, *pieces: str) -> bool:
+    """Every piece appears, each after the one before (table cells may be read column-first)."""
+    at = 0
+    for piece in pieces:
+        found = words.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
+def between(words: str, start: str, end: str) -> str:
+    return words[words.index(start): words.index(end, words.index(start))]
+
+
+def info(pdf: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+def outline(pdf: Path) -> list[str]:
+    """The top-level bookmarks."""
+    return [item.title for item in PdfReader(pdf).outline if not isinstance(item, list)]
+
+
+# -- what a reader gets ---------------------------------------------------------------------
+
+
+def test_every_account_gets_a_review_and_a_plan_and_the_quarter_a_summary(site: Path) -> None:
+    names = sorted(p.name for p in (site / "pdf").iterdir())
+    assert names == ["bluefin-retail-plan.pdf", "bluefin-retail-review.pdf", "harbor-freight-lines-plan.pdf",
+                     "harbor-freight-lines-review.pdf", "northwind-bank-plan.pdf", "northwind-bank-review.pdf",
+                     "portfolio-2026Q3.pdf"]
+
+
+def test_review_states_level_quarter_insights_and_cover(site: Path) -> None:
+    words = text(site / "pdf/harbor-freight-lines-review.pdf")
+    assert "Account review · 2026Q3 Harbor Freight Lines Service Source down from Solution Provider" in words
+    assert "Account owner Lars Berg Notes as of 10 September 2026" in words  # the last note, not the build date
+    for key, title in [("price-driven", "Price-driven"), ("reliability-gap", "Reliability gap"),
+                       ("sales-plan", "A sales plan, not a relationship plan"), ("single-threaded", "Single-threaded")]:
+        assert f"{title} " in words
+        assert f" {key} " in words
+    assert "Kept 0 of 1 firm commitments on time (0%)." in words
+    assert in_order(between(words, "Not Solution Provider", "Not Ally"), "not met", "problem_share + strategy_share >= 0.5",
+                    "problem_share = 0.2, strategy_share = 0")
+
+
+def test_review_has_running_header_page_numbers_and_bookmarks(site: Path) -> None:
+    pdf = site / "pdf/northwind-bank-review.pdf"
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages]
+    assert 2 <= len(pages) <= 12
+    assert "Northwind Bank · Account review · 2026Q3 Our firm Notes as of 10 September 2026" in pages[1]
+    assert f"page 2 of {len(pages)}" in pages[1]
+    assert "page 1 of" not in pages[0]  # the cover has no header or footer
+    assert outline(pdf) == ["Summary", "Why Ally", "What it would take to move up", "Trust", "Insights",
+                            "The notes behind this review"]
+
+
+def test_table_of_contents_links_jump_inside_the_pdf(site: Path) -> None:
+    reader = PdfReader(site / "pdf/northwind-bank-review.pdf")
+    links = [a.get_object() for a in reader.pages[0]["/Annots"]]
+    targets = {"summary", "why", "next", "trust", "insights", "notes"}
+    assert {link["/Dest"] for link in links} == targets  # label, leader and page number each link
+    names = reader.trailer["/Root"]["/Names"]["/Dests"]["/Names"]
+    assert targets <= set(names[::2])
+    toc = poppler_text(site / "pdf/northwind-bank-review.pdf")
+    assert in_order(toc, "1. Summary", "2", "6. The notes behind this review", "4")
+
+
+def test_metadata_language_tags_and_page_size(site: Path) -> None:
+    meta = info(site / "pdf/northwind-bank-plan.pdf")
+    assert meta["Title"] == "Northwind Bank: relationship plan, 2026Q3"
+    assert meta["Author"] == "Dana Reyes"
+    assert meta["Subject"].startswith("Relationship plan of Northwind Bank for 2026Q3")
+    assert meta["CreationDate"] == meta["ModDate"] == "Thu Sep 10 00:00:00 2026 UTC"
+    assert meta["Tagged"] == "yes"
+    assert meta["Page size"] == "595.276 x 841.89 pts (A4)"
+    assert PdfReader(site / "pdf/northwind-bank-plan.pdf").trailer["/Root"]["/Lang"] == "en"
+
+
+def test_plan_lists_investments_sales_and_overdue_commitments(site: Path) -> None:
+    words = text(site / "pdf/harbor-freight-lines-plan.pdf")
+    assert "No open investment: this account has no relationship plan." in words
+    assert "More sales actions than investments" in words
+    assert "Propose the next framework contract — firm notes/harbor-freight-lines/account.md:8" in words
+    assert "Send the revised rate card 2026-08-01 overdue firm notes/harbor-freight-lines/2026-07-09-service.md:8" in words
+    assert "Run a half-day workshop on their branch strategy — firm passes all three" in text(
+        site / "pdf/northwind-bank-plan.pdf")
+
+
+def test_portfolio_names_who_moved_and_why(site: Path) -> None:
+    words = text(site / "pdf/portfolio-2026Q3.pdf")
+    up, down = between(words, "Moved up (1)", "Moved down"), between(words, "Moved down (2)", "Top risks")
+    # up: the conditions Ally adds to Solution Provider's, not `business >= 3` that both share
+    assert in_order(up, "Northwind Bank", "Dana Reyes", "Solution Provider", "Ally",
+                    "strategy_share >= 0.5 (strategy_share = 0.6); strategy_opened_by_us >= 1 (strategy_opened_by_us = 3)")
+    assert "business >= 3" not in up
+    assert in_order(down, "Harbor Freight", "Lars Berg", "Solution", "Service",
+                    "problem_share + strategy_share >= 0.5 (problem_share = 0.2, strategy_share = 0)",
+                    "Bluefin Retail", "Ines", "Service Source", "Unrated", "business >= 3 (business = 0)")
+
+
+def test_portfolio_ranks_risks_critical_first_and_lists_accounts_without_a_plan(site: Path) -> None:
+    words = text(site / "pdf/portfolio-2026Q3.pdf")
+    risks = between(words, "Top risks INSIGHT", "The accounts most at risk")
+    order = [risks.index(f" {key} ") for key in ("dormant", "reliability-gap", "single-threaded", "price-driven")]
+    assert order == sorted(order)  # critical (by count, then key) before warnings (by count, then key)
+    assert "Single-threaded single-threaded WARNING 2 Meet a second stakeholder" in risks
+    no_plan = between(words, "Accounts without a relationship plan No open", "Appendix")
+    assert "Harbor Freight Lines Lars Berg Service Source 1 Bluefin Retail Ines Costa Unrated 0" in no_plan  # highest level first
+    assert outline(site / "pdf/portfolio-2026Q3.pdf") == [
+        "At a glance", "Who moved, and why", "Top risks", "Accounts without a relationship plan", "Appendix: every account"]
+
+
+def test_portfolio_level_distribution_and_change(site: Path) -> None:
+    words = text(site / "pdf/portfolio-2026Q3.pdf")
+    assert in_order(between(words, "Levels this quarter", "Most frequent"), "Ally", "demonstrated alignment", "1", "0", "+1",
+                    "Solution Provider", "perceived expertise", "0", "2", "−2", "Service Source", "price", "1", "1", "±0",
+                    "Unrated", "—", "1", "0", "+1")
+
+
+def test_no_pdf_embeds_a_file(site: Path) -> None:
+    for pdf in (site / "pdf").iterdir():
+        names = PdfReader(pdf).trailer["/Root"].get("/Names")
+        assert names is None or "/EmbeddedFiles" not in names.get_object(), pdf.name
+
+
+def test_two_builds_give_identical_bytes_whatever_the_jobs(site: Path) -> None:
+    cwd = site.parent
+    build(cwd, "--notes", "notes", "--out", "again", "--jobs", "2")
+    for pdf in (site / "pdf").iterdir():
+        assert (cwd / "again/pdf" / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
+
+
+def test_letter_page_size_from_settings(site: Path) -> None:
+    cwd = site.parent
+    (cwd / "letter.toml").write_text('page_size = "Letter"\npdf_variant = "pdf/a-3b"\n', "utf-8")
+    build(cwd, "--config", "letter.toml", "--notes", "notes", "--out", "letter", "--jobs", "1")
+    meta = info(cwd / "letter/pdf/portfolio-2026Q3.pdf")
+    assert meta["Page size"] == "612 x 792 pts (letter)"
+    assert meta["Tagged"] == "yes"
+    xmp = PdfReader(cwd / "letter/pdf/portfolio-2026Q3.pdf").trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in xmp
+    assert b'pdfaid:conformance="B"' in xmp
+
+
+# -- safety: nothing is read but the templates and fonts; failures fail the build -----------
+
+
+ROOTS = (str(DEFAULT_TEMPLATES.resolve()), str(FONT_DIR))
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://example.com/style.css",
+     "refused to fetch http://example.com/style.css: a report reads only the templates and fonts, never the network"),
+    ("https://127.0.0.1/x.png",
+     "refused to fetch https://127.0.0.1/x.png: a report reads only the templates and fonts, never the network"),
+    ("file://evil.example/etc/passwd",
+     "refused to fetch file://evil.example/etc/passwd: a report reads only the templates and fonts, never the network"),
+    ("data:text/css,body{}",
+     "refused to fetch data:text/css,body{}: a report reads only the templates and fonts, never the network"),
+    ("file:///etc/passwd", "refused to read /etc/passwd: outside the templates and fonts folders"),
+    (DEFAULT_TEMPLATES.resolve().as_uri() + "/../../../../etc/passwd",
+     "refused to read /etc/passwd: outside the templates and fonts folders"),
+])
+def test_fetcher_refuses_the_network_and_files_elsewhere(url: str, message: str) -> None:
+    with pytest.raises(RefusedFetch) as refused:
+        check_url(url, ROOTS)
+    assert str(refused.value) == message
+
+
+def test_fetcher_follows_links_before_deciding_and_reads_regular_files_only(tmp_path: Path) -> None:
+    root = tmp_path / "templates"
+    (root / "sub").mkdir(parents=True)
+    (root / "print.css").write_text("body {}", "utf-8")
+    (root / "big.css").write_bytes(b" " * 2048)
+    (root / "passwd.css").symlink_to("/etc/passwd")
+    roots = (str(root.resolve()),)
+    assert check_url((root / "print.css").as_uri(), roots) == (root / "print.css").resolve()
+    assert check_url(FONT_DIR.joinpath("OpenSans-Regular.ttf").as_uri(), ROOTS).name == "OpenSans-Regular.ttf"
+    cases = {(root / "passwd.css").as_uri(): "refused to read /etc/passwd: outside the templates and fonts folders",
+             (root / "sub").as_uri(): f"refused to read {root.resolve() / 'sub'}: not a regular file",
+             (root / "gone.css").as_uri(): f"cannot read {root.resolve() / 'gone.css'}: no such file"}
+    for url, message in cases.items():
+        with pytest.raises(RefusedFetch, match=f"^{re.escape(message)}$"):
+            check_url(url, roots)
+    with pytest.raises(RefusedFetch, match=r"larger than 0 MiB$"):
+        check_url((root / "big.css").as_uri(), roots, max_bytes=1024)
+
+
+def test_a_network_image_fails_the_print_without_a_connection(tmp_path: Path) -> None:
+    printer = Printer(make_setup("A4", "pdf/ua-1", None))
+    job = PdfJob("pdf/x.pdf", '<html lang="en"><title>x</title><img src="http://127.0.0.1:9/logo.png" alt="logo"></html>')
+    assert [d.format() for d in printer.print(job, tmp_path / "x.pdf")] == [
+        "pdf/x.pdf: refused to fetch http://127.0.0.1:9/logo.png: "
+        "a report reads only the templates and fonts, never the network"]
+
+
+def test_weasyprint_errors_become_diagnostics(tmp_path: Path) -> None:
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    printer = Printer(make_setup("A4", "pdf/ua-1", tmp_path))
+    job = PdfJob("pdf/x.pdf", '<html lang="en"><title>x</title><img src="broken.png" alt="logo"></html>')
+    [problem] = printer.print(job, tmp_path / "x.pdf")
+    assert problem.path == "pdf/x.pdf"
+    assert problem.message.startswith(f"WeasyPrint: Failed to load image at '{(tmp_path / 'broken.png').as_uri()}'")
+    with captured("pdf/y.pdf", ()) as problems:
+        logging.getLogger("weasyprint").warning("Font-face 'Open Sans' cannot be loaded")
+        logging.getLogger("weasyprint").warning("Ignored `foo: bar` at 1:1, unknown property.")
+    assert [d.format() for d in problems] == ["pdf/y.pdf: WeasyPrint: Font-face 'Open Sans' cannot be loaded"]
+
+
+def test_override_with_a_missing_stylesheet_fails_the_build_and_keeps_the_output(site: Path) -> None:
+    cwd = site.parent
+    custom = cwd / "custom/pdf"
+    custom.mkdir(parents=True, exist_ok=True)
+    (custom / "portfolio.html").write_text(
+        '<!doctype html>\n<html lang="en">\n<link rel="stylesheet" href="brand.css">\n<title>x</title>\n</html>\n', "utf-8")
+    shutil.copytree(site, cwd / "kept")
+    result = run_cli("build", "--notes", "notes", "--out", "kept", "--templates", "custom", "--jobs", "2", cwd=cwd)
+    assert result.returncode == 1
+    missing = (cwd / "custom/brand.css").resolve()
+    assert result.stderr.splitlines()[0] == (
+        f"custom/pdf/portfolio.html:3: cannot read {missing}: no such file (printing pdf/portfolio-2026Q3.pdf)")
+    assert (cwd / "kept/pdf/portfolio-2026Q3.pdf").read_bytes() == (site / "pdf/portfolio-2026Q3.pdf").read_bytes()
+    shutil.rmtree(cwd / "custom")
+
+
+def test_template_error_is_reported_at_its_line(site: Path) -> None:
+    cwd = site.parent
+    (cwd / "broken/pdf").mkdir(parents=True)
+    (cwd / "broken/pdf/plan.html").write_text('{% extends "pdf/base.html" %}\n{% block content %}\n{{ v.budget }}\n'
+                                              '{% endblock %}\n', "utf-8")
+    result = run_cli("build", "--notes", "notes", "--out", "broken-out", "--templates", "broken", "--jobs", "1", cwd=cwd)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "broken/pdf/plan.html:3: template error: 'allyreport.engine.Verdict object' has no attribute 'budget'")
+    assert not (cwd / "broken-out").exists()
+
+
+# -- the example notes ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(len(list(EXAMPLES.glob("*/account.md"))) < 7, reason="the example notes are not all written yet")
+def test_example_notes_give_sane_pdfs(tmp_path: Path) -> None:
+    build(tmp_path, "--notes", str(EXAMPLES), "--out", "out", "--jobs", "2")
+    levels = json.loads((tmp_path / "out/levels.json").read_text("utf-8"))
+    assert len(levels) == 7
+    for account in levels:
+        review = tmp_path / "out/pdf" / f"{account['slug']}-review.pdf"
+        words = text(review)
+        assert f"{account['name']} {account['level_title']}" in words
+        assert all(f" {i['key']} " in words and i["title"] in words for i in account["insights"])
+        meta = info(review)
+        assert 2 <= int(meta["Pages"]) <= 12
+        assert meta["Tagged"] == "yes"
+        assert (tmp_path / "out/pdf" / f"{account['slug']}-plan.pdf").stat().st_size > 10_000
+    summary = text(tmp_path / f"out/pdf/portfolio-{levels[0]['quarter']}.pdf")
+    assert all(account["name"] in summary for account in levels)
