@@ -17,10 +17,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from allyreport.bench.corpus import generate
+from allyreport.build import Options, judge
 from allyreport.pdf import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup
-from allyreport.pdfdocs import PdfJob
+from allyreport.pdfdocs import LIST_CAP, PdfJob, documents, summarize
+from allyreport.settings import load_settings
 from allyreport.templating import DEFAULT_TEMPLATES
 
 from .conftest import EXAMPLES, run_cli
@@ -159,7 +163,8 @@ def test_every_account_gets_a_review_and_a_plan_and_the_quarter_a_summary(site: 
 
 def test_review_states_level_quarter_insights_and_cover(site: Path) -> None:
     words = text(site / "pdf/harbor-freight-lines-review.pdf")
-    assert "Account review · 2026Q3 Harbor Freight Lines Service Source down from Solution Provider" in words
+    assert ("Account review · 2026Q3 Harbor Freight Lines LEVEL Service Source down from Solution Provider "
+            "WINS WORK BY price TRUST QUOTIENT — 0 readings TARGET Solution Provider") in words
     assert "Account owner Lars Berg Notes as of 10 September 2026" in words  # the last note, not the build date
     for key, title in [("price-driven", "Price-driven"), ("reliability-gap", "Reliability gap"),
                        ("sales-plan", "A sales plan, not a relationship plan"), ("single-threaded", "Single-threaded")]:
@@ -192,6 +197,18 @@ def test_table_of_contents_links_jump_inside_the_pdf(site: Path) -> None:
     assert in_order(toc, "1. Summary", "2", "6. The notes behind this review", "4")
 
 
+def test_evidence_links_jump_to_the_cited_notes(site: Path) -> None:
+    reader = PdfReader(site / "pdf/harbor-freight-lines-review.pdf")
+    dests = {a.get_object()["/Dest"] for page in reader.pages for a in page.get("/Annots", [])}
+    names = reader.trailer["/Root"]["/Names"]["/Dests"]["/Names"][::2]
+    assert dests <= set(names)
+    words = text(site / "pdf/harbor-freight-lines-review.pdf")
+    cited = words[words.rindex("The notes behind this review"):]  # the section, not its line in the contents
+    # the window's five business notes (behind `business >= 3` and the insights), oldest first
+    assert {d for d in dests if d.startswith("note-")} == {f"note-{i}" for i in range(5)}
+    assert in_order(cited, "14 April 2026", "20 May 2026", "9 July 2026", "5 August 2026", "2 September 2026")
+
+
 def test_metadata_language_tags_and_page_size(site: Path) -> None:
     meta = info(site / "pdf/northwind-bank-plan.pdf")
     assert meta["Title"] == "Northwind Bank: relationship plan, 2026Q3"
@@ -208,7 +225,8 @@ def test_plan_lists_investments_sales_and_overdue_commitments(site: Path) -> Non
     assert "No open investment: this account has no relationship plan." in words
     assert "More sales actions than investments" in words
     assert "Propose the next framework contract — firm notes/harbor-freight-lines/account.md:8" in words
-    assert "Send the revised rate card 2026-08-01 overdue firm notes/harbor-freight-lines/2026-07-09-service.md:8" in words
+    unwrapped = words.replace("- ", "-")  # a long path may wrap after one of its hyphens
+    assert "Send the revised rate card 2026-08-01 overdue firm notes/harbor-freight-lines/2026-07-09-service.md:8" in unwrapped
     assert "Run a half-day workshop on their branch strategy — firm passes all three" in text(
         site / "pdf/northwind-bank-plan.pdf")
 
@@ -267,6 +285,29 @@ def test_letter_page_size_from_settings(site: Path) -> None:
     xmp = PdfReader(cwd / "letter/pdf/portfolio-2026Q3.pdf").trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b'pdfaid:part="3"' in xmp
     assert b'pdfaid:conformance="B"' in xmp
+
+
+def test_portfolio_stays_short_at_many_accounts(tmp_path: Path) -> None:
+    """Each list up front shows 15 accounts and says how many more; the appendix has them all."""
+    generate(tmp_path / "notes", accounts=90, notes=12)
+    settings, _ = load_settings(None, tmp_path)
+    assert settings is not None
+    project = judge(settings, Options(notes=tmp_path / "notes", out=tmp_path / "out")).project
+    assert project is not None
+    ups = sorted(v.account.name for v in project.verdicts if v.movement == "up")
+    no_plan = [v for v in project.verdicts if v.window.values["open_invest"] == 0]
+    assert len(ups) > LIST_CAP
+    jobs, problems = documents(project, None)
+    portfolio = next(jobs)
+    assert (portfolio.name, problems) == ("pdf/portfolio-2026Q3.pdf", [])
+    soup = BeautifulSoup(portfolio.html, "html.parser")
+    up_rows = soup.select("#moved table.movers")[0].select("tbody tr")
+    assert sorted(row.td.get_text() for row in up_rows) == sorted(
+        m.verdict.account.name for m in summarize(project).up.shown)
+    assert len(up_rows) == LIST_CAP
+    assert f"… and {len(ups) - LIST_CAP} more moved up; the appendix lists every account." in soup.get_text()
+    assert len(soup.select("#no-plan tbody tr")) == min(len(no_plan), LIST_CAP)
+    assert len(soup.select("#appendix tbody tr")) == 90
 
 
 # -- safety: nothing is read but the templates and fonts; failures fail the build -----------
@@ -328,9 +369,13 @@ def test_weasyprint_errors_become_diagnostics(tmp_path: Path) -> None:
     [problem] = printer.print(job, tmp_path / "x.pdf")
     assert problem.path == "pdf/x.pdf"
     assert problem.message.startswith(f"WeasyPrint: Failed to load image at '{(tmp_path / 'broken.png').as_uri()}'")
+    logger = logging.getLogger("weasyprint")
+    logger.setLevel(logging.CRITICAL)  # an application that silenced WeasyPrint does not silence the build
     with captured("pdf/y.pdf", ()) as problems:
-        logging.getLogger("weasyprint").warning("Font-face 'Open Sans' cannot be loaded")
-        logging.getLogger("weasyprint").warning("Ignored `foo: bar` at 1:1, unknown property.")
+        logger.warning("Font-face 'Open Sans' cannot be loaded")
+        logger.warning("Ignored `foo: bar` at 1:1, unknown property.")
+    assert logger.level == logging.CRITICAL
+    logger.setLevel(logging.NOTSET)
     assert [d.format() for d in problems] == ["pdf/y.pdf: WeasyPrint: Font-face 'Open Sans' cannot be loaded"]
 
 
@@ -373,7 +418,7 @@ def test_example_notes_give_sane_pdfs(tmp_path: Path) -> None:
     for account in levels:
         review = tmp_path / "out/pdf" / f"{account['slug']}-review.pdf"
         words = text(review)
-        assert f"{account['name']} {account['level_title']}" in words
+        assert f"{account['name']} LEVEL {account['level_title']}" in words
         assert all(f" {i['key']} " in words and i["title"] in words for i in account["insights"])
         meta = info(review)
         assert 2 <= int(meta["Pages"]) <= 12

@@ -59,13 +59,17 @@ class Setup:
     stylesheet: str  # print.css, the firm's own if it has one
     page_size: str
     variant: str
+    stamp: tuple[int, int] = (0, 0)  # the stylesheet's mtime and size: an edited one is parsed again
 
 
 def make_setup(page_size: str, variant: str, override: Path | None) -> Setup:
     folders = [p for p in (override, DEFAULT_TEMPLATES, FONT_DIR) if p is not None]
     roots = tuple(dict.fromkeys(str(p.resolve()) for p in folders))
     base = (override or DEFAULT_TEMPLATES).resolve()
-    return Setup(roots, base.as_uri() + "/", str(find_asset("print.css", override).resolve()), page_size, variant)
+    css = find_asset("print.css", override).resolve()
+    stat = css.stat() if css.is_file() else None
+    stamp = (stat.st_mtime_ns, stat.st_size) if stat else (0, 0)
+    return Setup(roots, base.as_uri() + "/", str(css), page_size, variant, stamp)
 
 
 # -- reading files: the templates and the fonts, nothing else -------------------------------
@@ -180,8 +184,9 @@ def captured(where: str, roots: tuple[str, ...]) -> Iterator[list[Diagnostic]]:
     from weasyprint.urls import FatalURLFetchingError
 
     logger = logging.getLogger("weasyprint")
-    handler = _Collect(where)
+    handler, level = _Collect(where), logger.level
     logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)  # whatever the application configured, errors must reach us
     problems: list[Diagnostic] = []
     try:
         yield problems
@@ -189,6 +194,7 @@ def captured(where: str, roots: tuple[str, ...]) -> Iterator[list[Diagnostic]]:
         problems.append(refusal(where, exc.__cause__ or exc, roots))
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
         problems.extend(handler.found)
 
 

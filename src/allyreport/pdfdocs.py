@@ -124,6 +124,7 @@ class PortfolioSummary:
     up: Capped[Move]
     down: Capped[Move]
     risks: tuple[RiskGroup, ...]
+    critical: int  # accounts with at least one critical insight
     worst: Capped[Verdict]
     no_plan: Capped[Verdict]
     rows: tuple[Verdict, ...]  # the appendix: every account, by name
@@ -145,8 +146,8 @@ def documents(project: Project, override: Path | None) -> tuple[Iterator[PdfJob]
     env = pdf_environment(override)
     try:
         templates = {k: env.get_template(f"pdf/{k}.html") for k in ("review", "plan", "portfolio")}
-    except jinja2.TemplateSyntaxError as exc:
-        return iter(()), [Diagnostic(display_path(Path(exc.filename or exc.name or "pdf")), exc.lineno, exc.message or "")]
+    except jinja2.TemplateError as exc:
+        return iter(()), [template_problem(exc)]
     return _jobs(project, templates), []
 
 
@@ -154,13 +155,13 @@ def _jobs(project: Project, templates: dict[str, jinja2.Template]) -> Iterator[P
     as_of = notes_as_of(project)
     portfolio = portfolio_info(project, as_of)
     yield PdfJob(f"pdf/portfolio-{project.quarter}.pdf",
-                 templates["portfolio"].render(doc=portfolio, summary=summarize(project), model=project.model))
+                 templates["portfolio"].render(doc=portfolio, summary=summarize(project)))
     for v in project.verdicts:
         slug = v.account.slug
         cited = cited_notes(v)
         yield PdfJob(f"pdf/{slug}-review.pdf", templates["review"].render(
             doc=account_info(project, v, "Account review", as_of), v=v, cited=cited,
-            paths=frozenset(c.note.path for c in cited), history=recent_history(v)))
+            anchors={c.note.path: c.anchor for c in cited}, history=recent_history(v)))
         yield PdfJob(f"pdf/{slug}-plan.pdf", templates["plan"].render(
             doc=account_info(project, v, "Relationship plan", as_of), v=v, actions=plan_actions(v), met=met(v)))
 
@@ -169,6 +170,8 @@ def template_problem(exc: jinja2.TemplateError) -> Diagnostic:
     """A template that failed while rendering, at its file and line (Jinja keeps them in the traceback)."""
     import traceback
 
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Diagnostic(display_path(Path(exc.filename)), exc.lineno, f"template error: {exc.message}")
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".css"))]
     where = frames[-1] if frames else None
     path = display_path(Path(where.filename)) if where else "templates/pdf"
@@ -180,8 +183,7 @@ def pdf_environment(override: Path | None) -> jinja2.Environment:
     env.filters["fmt"] = fmt
     env.filters["tq"] = lambda value: "—" if value is None else f"{value:.1f}"
     env.filters["percent"] = lambda value: "—" if value is None else f"{value:.0%}"
-    env.filters["day"] = lambda day: "" if day is None else f"{day:%-d %B %Y}"
-    env.filters["anchor"] = anchor
+    env.filters["day"] = lambda day: "" if day is None else f"{day.day} {day:%B %Y}"
     env.filters["by_severity"] = lambda insights: sorted(insights, key=lambda i: _severity_rank(i.severity))
     env.filters["signed"] = lambda n: f"+{n}" if n > 0 else ("±0" if n == 0 else f"−{-n}")
     return env
@@ -205,12 +207,6 @@ def account_info(project: Project, v: Verdict, kind: str, as_of: dt.date) -> Doc
                    project.model.title, spec.language)
 
 
-def anchor(path: str) -> str:
-    """A note's anchor in the document: its file name, made safe for an id."""
-    stem = Path(path).stem
-    return "note-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in stem)
-
-
 # -- the account review and plan ------------------------------------------------------------
 
 
@@ -218,7 +214,7 @@ def cited_notes(v: Verdict) -> tuple[Cited, ...]:
     """The notes behind the level and the insights, oldest first: the review's appendix."""
     sources: list[Source] = [*v.finding.evidence, *(s for i in v.insights for s in i.evidence)]
     paths = {s.path for s in sources}
-    return tuple(Cited(n, anchor(n.path)) for n in v.account.notes if n.path in paths)
+    return tuple(Cited(n, f"note-{i}") for i, n in enumerate(n for n in v.account.notes if n.path in paths))
 
 
 def recent_history(v: Verdict, quarters: int = 8) -> tuple[tuple[QuarterLevel, Trust], ...]:
@@ -266,6 +262,7 @@ def summarize(project: Project) -> PortfolioSummary:
         up=Capped.of(sorted((_move_up(v) for v in verdicts if v.movement == "up"), key=_move_order)),
         down=Capped.of(sorted((_move_down(v) for v in verdicts if v.movement == "down"), key=_move_order)),
         risks=risk_groups(verdicts),
+        critical=sum(1 for v in verdicts if any(i.severity == "critical" for i in v.insights)),
         worst=Capped.of(sorted((v for v in verdicts if v.insights), key=_risk_order)),
         no_plan=Capped.of([v for v in sorted(verdicts, key=lambda v: v.level.rank)
                            if not v.window.values.get("open_invest")]),
