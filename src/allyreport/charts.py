@@ -76,11 +76,11 @@ def context_mix(quarters: Sequence[Quarter], counts: Sequence[dict[str, int]]) -
 def trust_lines(points: Sequence[tuple[Quarter, Trust]]) -> Markup:
     """Each trust factor's quarterly mean (1-10) as a line; dashes tell them apart in greyscale."""
     width, height, left, bottom, top = 560, 200, 30, 30, 10
-    slot = (width - left - 20) / max(len(points) - 1, 1)
+    slot = (width - left - 60) / max(len(points) - 1, 1)
     scale = (height - bottom - top) / 10
 
     def xy(i: int, value: float) -> str:
-        return f"{round(left + 10 + i * slot, 1)},{round(height - bottom - value * scale, 1)}"
+        return f"{round(left + 24 + i * slot, 1)},{round(height - bottom - value * scale, 1)}"
 
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height + 24}" role="img" '
              f'aria-label="Trust factors per quarter, 1 to 10">', "<title>Trust factors per quarter</title>"]
@@ -89,7 +89,7 @@ def trust_lines(points: Sequence[tuple[Quarter, Trust]]) -> Markup:
         parts.append(f'<line x1="{left}" y1="{y}" x2="{width}" y2="{y}" stroke="#ddd"/>'
                      f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" font-size="11">{tick}</text>')
     for i, (q, _) in enumerate(points):
-        parts.append(f'<text x="{round(left + 10 + i * slot, 1)}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">{q}</text>')
+        parts.append(f'<text x="{round(left + 24 + i * slot, 1)}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">{q}</text>')
     legend_x = left
     for factor, (colour, dash) in FACTOR_STYLE.items():
         series = [(i, getattr(t, factor)) for i, (_, t) in enumerate(points) if getattr(t, factor) is not None]

@@ -23,7 +23,7 @@ from . import charts
 from .diagnostics import Diagnostic
 from .engine import Verdict
 from .model import Note
-from .pdfdocs import cited_notes, met, pdf_environment, plan_actions, summarize, template_problem
+from .pdfdocs import cited_notes, met, pdf_environment, plan_actions, recent_history, summarize, template_problem
 from .quarters import Quarter
 from .templating import find_asset, render_markdown
 
@@ -104,7 +104,7 @@ def account_context(project: Project, v: Verdict) -> dict[str, object]:
     return {
         "project": project, "v": v, "root": "../", "people": people_list,
         "actions": plan_actions(v), "met": met(v), "cited": cited_notes(v),
-        "quarter_notes": quarter_notes,
+        "quarter_notes": quarter_notes, "history_pairs": recent_history(v),
         "context_chart": charts.context_mix(quarters[-8:], counts[-8:]),
         "trust_chart": charts.trust_lines(v.trust_history[-8:]),
         "stale": stale_profile(people_list),
