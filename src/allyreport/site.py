@@ -134,7 +134,8 @@ def people(v: Verdict) -> tuple[Person, ...]:
     listed = [Person(s.name, s.role or "", s.concerns, window[s.name], total[s.name], last.get(s.name), True)
               for s in v.account.meta.stakeholders]
     known = {s.name for s in v.account.meta.stakeholders}
-    extra = [Person(name, "", (), window[name], total[name], last.get(name), False) for name in sorted(total) if name not in known]
+    extra = [Person(name, "", (), window[name], total[name], last.get(name), False)
+             for name in sorted(total) if name not in known]
     return tuple(listed + extra)
 
 
