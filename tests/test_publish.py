@@ -4,7 +4,6 @@ what allyreport did not create. Builds run through the real CLI in a subprocess.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import signal
 import subprocess
@@ -132,38 +131,52 @@ def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWr
     assert build(tmp_path).returncode == 0
 
 
+SLOW_BUILD = (
+    "import sys, time, allyreport.build as b\n"
+    "real = b.render\n"
+    "def slow(*a, **k):\n"
+    "    out = real(*a, **k); time.sleep(60); return out\n"
+    "b.render = slow\n"
+    "from allyreport.cli import main\n"
+    "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n"
+)
+
+
+def interrupt_mid_build(cwd: Path, sig: signal.Signals) -> int:
+    """Start a build whose rendering stalls, wait until it is staging, then send `sig`."""
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD], cwd=cwd)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(".out.staging-") for p in cwd.iterdir()):
+            assert time.monotonic() < deadline, "the build never started staging"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(sig)
+        return proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_killed_build_leaves_output_intact_and_next_build_cleans_up(write_notes: NotesWriter, tmp_path: Path) -> None:
     small_notes(write_notes)
     assert build(tmp_path).returncode == 0
     before = tree_hash(tmp_path / "out")
-    # A template that takes a long time to render keeps the build in its staging phase.
-    slow = tmp_path / "slow-templates"
-    slow.mkdir()
-    env = {**os.environ, "ALLYREPORT_TEST_SLOW": "1"}
-    code = ("import sys, time, allyreport.build as b\n"
-            "real = b.render\n"
-            "def slow(*a, **k):\n"
-            "    out = real(*a, **k); time.sleep(60); return out\n"
-            "b.render = slow\n"
-            "from allyreport.cli import main\n"
-            "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(p.name.startswith(".out.staging-") for p in tmp_path.iterdir()):
-            assert time.monotonic() < deadline, "the build never started staging"
-            time.sleep(0.05)
-        time.sleep(0.3)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    interrupt_mid_build(tmp_path, signal.SIGKILL)
     assert tree_hash(tmp_path / "out") == before
     assert leftovers(tmp_path)  # the killed build could not clean up after itself...
     assert build(tmp_path).returncode == 0
     assert leftovers(tmp_path) == []  # ...the next one does
     assert tree_hash(tmp_path / "out") == before
+
+
+def test_ctrl_c_leaves_output_intact_and_no_temp_files(write_notes: NotesWriter, tmp_path: Path) -> None:
+    small_notes(write_notes)
+    assert build(tmp_path).returncode == 0
+    before = tree_hash(tmp_path / "out")
+    assert interrupt_mid_build(tmp_path, signal.SIGINT) == 130
+    assert tree_hash(tmp_path / "out") == before
+    assert leftovers(tmp_path) == []
 
 
 def test_two_builds_are_byte_identical_and_crlf_checkouts_match(write_notes: NotesWriter, tmp_path: Path) -> None:

@@ -136,3 +136,13 @@ def test_example_stories_show_on_their_pages(tmp_path: Path) -> None:
     assert any("2026-07-24-partnership-map.md" in e for e in evidence)
     hrefs = [a["href"] for a in northwind.select(".verdict ul.sources a.src")]
     assert all(os.path.isfile(out / "accounts" / h) for h in hrefs)
+
+
+def test_links_in_notes_keep_only_safe_schemes(write_notes: NotesWriter, tmp_path: Path) -> None:
+    from allyreport.templating import render_markdown
+
+    html = str(render_markdown("[a](javascript:alert(1)) [b](file:///etc/passwd) [c](https://example.com) "
+                               "![d](/etc/passwd) <img src=x onerror=alert(1)>"))
+    page = BeautifulSoup(html, "html.parser")
+    assert [a["href"] for a in page.find_all("a")] == ["https://example.com"]
+    assert page.find("img") is None

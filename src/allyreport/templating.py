@@ -50,7 +50,16 @@ def _markdown() -> MarkdownIt:
     # maxNesting 20 (default 100) keeps pathological input such as 50,000 '[' from stalling a build.
     md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
     md.disable("image")  # a note cannot make the report fetch a file or a URL
+    md.validateLink = _allowed_link  # type: ignore[method-assign]
     return md
+
+
+ALLOWED_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def _allowed_link(url: str) -> bool:
+    """Links in notes keep only web and mail schemes; file paths, javascript: and data: stay text."""
+    return url.strip().lower().startswith(ALLOWED_SCHEMES)
 
 
 def render_markdown(text: str) -> Markup:
