@@ -79,7 +79,7 @@ def site_environment(options: Options) -> jinja2.Environment:
     env = pdf_environment(options.templates)
     out = options.out.resolve()
     env.filters["note_markdown"] = note_markdown
-    env.globals.update(review_page=review_page, plan_page=plan_page)
+    env.globals.update(review_page=review_page, plan_page=plan_page, with_pdf=options.pdf)
     env.filters["source_href"] = lambda path: source_href(path, out / "accounts")
     return env
 
