@@ -202,3 +202,13 @@ def test_explain_acme_foods_is_a_solution_provider_not_an_ally() -> None:
     assert lines[0].startswith("Acme Foods (acme-foods), 2026Q3: solution-provider")
     assert "Not ally, because:" in lines
     assert any(line.startswith("  ✗ strategy") for line in lines[lines.index("Not ally, because:"):])
+
+
+def test_past_quarter_leaves_out_accounts_that_began_later(write_notes: NotesWriter, tmp_path: Path) -> None:
+    acc = "---\naccount: {0}\nowner: Jo\n---\n"
+    note = "---\ndate: {0}\ncontext: service\n---\n"
+    write_notes({"old/account.md": acc.format("Old"), "old/2026-02-02-a.md": note.format("2026-02-02"),
+                 "new/account.md": acc.format("New"), "new/2026-08-03-a.md": note.format("2026-08-03")})
+    result = run_cli("levels", "--notes", "notes", "--quarter", "2026Q1", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [a["slug"] for a in json.loads(result.stdout)] == ["old"]

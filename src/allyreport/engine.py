@@ -250,6 +250,8 @@ def evaluate(portfolio: Portfolio, rules: RuleSet, model_key: str, quarter: Quar
     verdicts = []
     for account in portfolio.accounts:
         visible = tuple(n for n in account.notes if n.date <= quarter.end)
+        if account.notes and not visible:
+            continue  # the relationship began after the quarter under review: not part of it
         if len(visible) != len(account.notes):
             account = _replace_notes(account, visible)
         verdicts.append(evaluate_account(account, rules, model, quarter, ev))
