@@ -61,8 +61,15 @@ def write_notes(tmp_path: Path) -> NotesWriter:
     return write
 
 
+def subprocess_env() -> dict[str, str]:
+    """The environment for every subprocess of the suite: tests/netguard makes network access raise there too."""
+    guard = str(Path(__file__).resolve().parent / "netguard")
+    path = os.pathsep.join(p for p in (guard, os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": path}
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real command line, in a subprocess, as a user runs it."""
-    env = {**os.environ, "PYTHONUTF8": "1"}
+    env = subprocess_env()
     return subprocess.run([sys.executable, "-m", "allyreport", *args], cwd=cwd, capture_output=True,
                           text=True, env=env, timeout=600, check=False)

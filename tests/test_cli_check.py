@@ -145,3 +145,27 @@ def test_the_example_notes_are_clean() -> None:
     result = run_cli("check", "notes", cwd=EXAMPLES.parent)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("notes: 7 accounts, ")
+
+
+def test_missing_pango_is_one_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    """Simulate a machine without Pango: WeasyPrint's import fails with OSError."""
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES, subprocess_env
+
+    code = ("import builtins, sys\n"
+            "real = builtins.__import__\n"
+            "def fake(name, *a, **k):\n"
+            "    if name == 'weasyprint':\n"
+            "        raise OSError(\"cannot load library 'libpango-1.0-0'\")\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = fake\n"
+            "from allyreport.cli import main\n"
+            f"sys.exit(main(['build', '--notes', {str(EXAMPLES)!r}, '--out', 'out']))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env=subprocess_env(), check=False)
+    assert result.returncode == 1
+    assert "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

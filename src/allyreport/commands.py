@@ -80,6 +80,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
     started = time.monotonic()
     options = _options(args, settings)
+    if options.pdf and (missing := pango_missing()):
+        print(f"allyreport: PDFs need the system's Pango library, which WeasyPrint could not load ({missing}).\n"
+              "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0   macOS: brew install pango\n"
+              "  Or build without PDFs: allyreport build --no-pdf", file=sys.stderr)
+        return 1
     from .publish import PublishError
 
     try:
@@ -93,6 +98,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"built {len(outcome.project.verdicts):,} accounts for {outcome.project.quarter}: "
               f"{pages:,} pages, {pdfs:,} PDFs in {display_path(options.out)}/ ({time.monotonic() - started:.1f} s)")
     return code
+
+
+def pango_missing() -> str:
+    """Why WeasyPrint cannot start (its C libraries are missing), or "" when it can."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:
+        return str(exc).splitlines()[0][:120]
+    return ""
 
 
 def cmd_levels(args: argparse.Namespace) -> int:
