@@ -1,10 +1,15 @@
-"""A real headless Chromium opens the built site from disk, as an account lead would."""
+"""A real headless Chromium opens the built site from disk, as an account lead would.
+
+It also takes the README's screenshots (docs/img/portfolio.png, docs/img/review.png), so they
+always show the pages as they are built now.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +18,7 @@ from .conftest import REPO, run_cli
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = REPO / "docs" / "img"
 
 pytestmark = pytest.mark.browser
 
@@ -26,53 +32,93 @@ def chromium() -> str:
     return CHROMIUM
 
 
-def test_portfolio_sorts_filters_and_links_in_a_real_browser(chromium: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples built as a user has them: a notes folder and allyreport.toml side by side."""
+    root = tmp_path_factory.mktemp("examples")
+    shutil.copytree(REPO / "notes", root / "notes")
+    shutil.copyfile(REPO / "allyreport.toml", root / "allyreport.toml")
+    result = run_cli("build", "--out", "out", "--no-pdf", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return (root / "out").resolve()
+
+
+class Watch:
+    """Console errors, page errors and every request that leaves the output folder."""
+
+    def __init__(self, page: Any, out: Path) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        inside = out.as_uri() + "/"
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith(inside) else self.outside.append(r.url))
+
+
+def visible_names(page: Any) -> list[str]:
+    return list(page.locator("#accounts-table tbody tr:visible td:first-child").all_inner_texts())
+
+
+def test_portfolio_sorts_filters_and_links_in_a_real_browser(chromium: str, examples: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    # The examples as a user has them: a notes folder and allyreport.toml side by side.
-    shutil.copytree(REPO / "notes", tmp_path / "notes")
-    shutil.copyfile(REPO / "allyreport.toml", tmp_path / "allyreport.toml")
-    result = run_cli("build", "--out", "out", "--no-pdf", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    out = (tmp_path / "out").resolve()
-    errors: list[str] = []
-    outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(out.as_uri() + "/") else None)
-        page.goto((out / "index.html").as_uri())
-        rows = page.locator("#accounts-table tbody tr")
-        assert rows.count() == 7
+        watch = Watch(page, examples)
+        page.goto((examples / "index.html").as_uri())
         assert page.locator("#filters").is_visible()
+        assert visible_names(page) == ["Acme Foods", "Bluefin Retail", "Harbor Freight Lines", "Meridian Insurance",
+                                       "Northwind Bank", "Oakridge Capital", "Vertex Pharma"]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "portfolio.png"), full_page=True)
 
-        page.click("#accounts-table th:has-text('TQ')")
-        tqs = [float(v) for v in rows.evaluate_all("rs => rs.map(r => r.cells[4].dataset.value)")]
-        assert tqs == sorted(tqs)
-        page.click("#accounts-table th:has-text('TQ')")
-        tqs = [float(v) for v in rows.evaluate_all("rs => rs.map(r => r.cells[4].dataset.value)")]
-        assert tqs == sorted(tqs, reverse=True)
+        tq = page.locator("#accounts-table thead th", has_text="TQ")
+        tq.locator("button").click()
+        assert tq.get_attribute("aria-sort") == "ascending"
+        values = page.locator("#accounts-table tbody tr").evaluate_all("rs => rs.map(r => r.cells[4].dataset.value)")
+        assert [float(v) for v in values] == sorted(float(v) for v in values)
+        assert visible_names(page)[0] == "Harbor Freight Lines"  # the lowest trust quotient, 2.3
+        tq.locator("button").press("Enter")  # the keyboard sorts too
+        assert tq.get_attribute("aria-sort") == "descending"
+        assert visible_names(page)[0] == "Meridian Insurance"  # the highest, 8.3
 
         page.select_option("#filter-level", "ally")
-        visible = page.locator("#accounts-table tbody tr:visible td:first-child")
-        assert sorted(visible.all_inner_texts()) == ["Meridian Insurance", "Northwind Bank"]
+        assert sorted(visible_names(page)) == ["Meridian Insurance", "Northwind Bank"]
         page.select_option("#filter-owner", "Jo Park")
-        assert visible.all_inner_texts() == ["Northwind Bank"]
+        assert visible_names(page) == ["Northwind Bank"]
         assert page.locator("#shown-count").inner_text() == "1 of 7 accounts"
         page.select_option("#filter-level", "")
         page.select_option("#filter-owner", "")
-        page.screenshot(path=str(tmp_path / "portfolio.png"), full_page=True)
+        page.select_option("#filter-insight", "price-driven")
+        assert sorted(visible_names(page)) == ["Harbor Freight Lines", "Oakridge Capital"]
+        page.select_option("#filter-insight", "")
 
-        page.click("text=Northwind Bank")
+        page.click("#accounts-table >> text=Northwind Bank")
+        assert page.url == (examples / "accounts" / "northwind-bank.html").as_uri()
         assert page.locator("h1").inner_text().startswith("Northwind Bank")
-        assert page.locator(".verdict [data-level]").get_attribute("data-level") == "ally"
-        page.screenshot(path=str(tmp_path / "review.png"), full_page=False)
+        assert page.locator(".verdict [data-level]").first.get_attribute("data-level") == "ally"
+        page.set_viewport_size({"width": 1200, "height": 1500})
+        page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=False)
+
+        page.click("header nav >> text=Relationship plan")
+        assert page.url == (examples / "plans" / "northwind-bank.html").as_uri()
+        assert page.locator("h1").inner_text().startswith("Northwind Bank")
+        page.click("header nav >> text=Portfolio")
+        assert page.url == (examples / "index.html").as_uri()
         browser.close()
-    assert errors == []
-    assert outside == []
-    if os.environ.get("ALLYREPORT_UPDATE_SCREENSHOTS") == "1":
-        for name in ("portfolio.png", "review.png"):
-            shutil.copyfile(tmp_path / name, REPO / "docs" / "img" / name)
-    assert (tmp_path / "portfolio.png").stat().st_size > 10_000
+    assert watch.errors == []
+    assert watch.outside == []
+    assert (SCREENSHOTS / "portfolio.png").stat().st_size > 10_000
+
+
+def test_without_javascript_the_whole_table_shows(chromium: str, examples: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page(java_script_enabled=False)
+        page.goto((examples / "index.html").as_uri())
+        assert page.locator("#accounts-table tbody tr:visible").count() == 7
+        assert not page.locator("#filters").is_visible()  # filters need the script; nothing half-works
+        browser.close()

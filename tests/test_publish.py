@@ -144,6 +144,7 @@ SLOW_BUILD = (
 
 def interrupt_mid_build(cwd: Path, sig: signal.Signals) -> int:
     """Start a build whose rendering stalls, wait until it is staging, then send `sig`."""
+    shutil.rmtree(cwd / ".allyreport-cache", ignore_errors=True)  # nothing changed: make it render, not reuse
     proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD], cwd=cwd)
     try:
         deadline = time.monotonic() + 60

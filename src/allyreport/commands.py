@@ -92,11 +92,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     except PublishError as exc:
         return report([Diagnostic(str(options.out), 0, str(exc))], args.json)
     code = report(outcome.diagnostics, args.json)
-    if code == 0 and outcome.project:
+    if code == 0 and outcome.ok:
         pdfs = sum(1 for w in outcome.written if w.endswith(".pdf"))
         pages = sum(1 for w in outcome.written if w.endswith(".html"))
-        print(f"built {len(outcome.project.verdicts):,} accounts for {outcome.project.quarter}: "
-              f"{pages:,} pages, {pdfs:,} PDFs in {display_path(options.out)}/ ({time.monotonic() - started:.1f} s)")
+        unchanged = f"; all {outcome.accounts:,} unchanged" if outcome.reused else ""
+        print(f"built {outcome.accounts:,} accounts for {outcome.quarter}: {pages:,} pages, {pdfs:,} PDFs "
+              f"in {display_path(options.out)}/ ({time.monotonic() - started:.1f} s){unchanged}")
     return code
 
 

@@ -3,46 +3,80 @@
 Pages are rendered from the judged Project with the same view data as the PDFs (`pdfdocs`),
 so a page and its PDF never disagree. Everything is relative links and inline SVG: no
 server, no network, no JavaScript needed to read (a small script adds sorting and filters).
+Templates are compiled once per build; a page is one `render` call and one file write.
+
+Pages live at stable paths: `index.html`, `accounts/<slug>.html` (review) and
+`plans/<slug>.html` (plan). Plans get their own folder because a slug may itself end in
+`-plan`: `accounts/acme-plan.html` could be two pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from . import charts
 from .diagnostics import Diagnostic
-from .engine import Verdict
+from .engine import Check, Verdict
 from .model import Note
-from .pdfdocs import cited_notes, met, pdf_environment, plan_actions, recent_history, summarize, template_problem
+from .pdfdocs import Capped, met, pdf_environment, plan_actions, summarize, template_problem
 from .quarters import Quarter
+from .schema import BUSINESS_CONTEXTS, CONTEXTS
 from .templating import find_asset, render_markdown
 
 if TYPE_CHECKING:
     from .build import Options, Project
 
 ASSETS = ("style.css", "portfolio.js")
+HISTORY = 8  # quarters shown in the charts
 _HEADING = re.compile(r"<(/?)h([1-6])>")
+MOVEMENTS = ("up", "down", "same", "new")
 
 
 @dataclass(frozen=True)
 class Person:
+    """A stakeholder as the review shows them: listed in account.md or only met."""
+
     name: str
     role: str
     concerns: tuple[str, ...]
+    met_quarter: int
     met_window: int
     met_total: int
     last: dt.date | None
     listed: bool
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """Why account.md looks out of date; all empty when it does not (see `staleness`)."""
+
+    unlisted: tuple[str, ...]  # met in the window, not among the stakeholders
+    none_met: bool  # stakeholders are listed, and none of them was met in the window
+    none_listed: bool  # no stakeholders listed at all
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.unlisted) or self.none_met or self.none_listed
+
+
+@dataclass(frozen=True)
+class Mix:
+    """One context of conversation in the review window: how many notes, what share."""
+
+    context: str
+    count: int
+    share: float  # of business notes; social of all notes
 
 
 def review_page(slug: str) -> str:
@@ -50,22 +84,40 @@ def review_page(slug: str) -> str:
 
 
 def plan_page(slug: str) -> str:
-    return f"accounts/{slug}-plan.html"
+    return f"plans/{slug}.html"
+
+
+# -- rendering -----------------------------------------------------------------------------
 
 
 def render_site(project: Project, options: Options, stage: Path) -> list[Diagnostic]:
+    _real_folder.cache_clear()  # folders may have moved since the last build in this process
+    href_from.cache_clear()
     env = site_environment(options)
     try:
         pages = {name: env.get_template(f"{name}.html") for name in ("index", "review", "plan")}
         (stage / "assets").mkdir(exist_ok=True)
         for asset in ASSETS:
             shutil.copyfile(find_asset(asset, options.templates), stage / "assets" / asset)
-        write(stage / "index.html", pages["index"].render(project=project, summary=summarize(project), root=""))
+        write(stage / "index.html", pages["index"].render(portfolio_context(project)))
         (stage / "accounts").mkdir(exist_ok=True)
-        for v in project.verdicts:
+        (stage / "plans").mkdir(exist_ok=True)
+    except jinja2.TemplateError as exc:
+        return [template_problem(exc)]
+    from .parallel import render_slices
+
+    return render_slices(len(project.verdicts), options.jobs,
+                         lambda part: render_accounts(project, pages, stage, [project.verdicts[i] for i in part]))
+
+
+def render_accounts(project: Project, pages: dict[str, jinja2.Template], stage: Path,
+                    verdicts: list[Verdict]) -> list[Diagnostic]:
+    """The review and plan pages of some accounts (a worker's slice, or all of them)."""
+    try:
+        for v in verdicts:
             context = account_context(project, v)
-            write(stage / review_page(v.account.slug), pages["review"].render(**context))
-            write(stage / plan_page(v.account.slug), pages["plan"].render(**context))
+            write(stage / review_page(v.account.slug), pages["review"].render(context))
+            write(stage / plan_page(v.account.slug), pages["plan"].render(context))
     except jinja2.TemplateError as exc:
         return [template_problem(exc)]
     return []
@@ -78,15 +130,30 @@ def write(path: Path, text: str) -> None:
 def site_environment(options: Options) -> jinja2.Environment:
     env = pdf_environment(options.templates)
     out = options.out.resolve()
-    env.filters["note_markdown"] = note_markdown
-    env.globals.update(review_page=review_page, plan_page=plan_page, with_pdf=options.pdf)
-    env.filters["source_href"] = lambda path: source_href(path, out / "accounts")
+
+    @jinja2.pass_context
+    def source_href(context: jinja2.runtime.Context, path: str) -> str:
+        return str(context["root"]) + href_from(path, out)
+
+    env.filters.update(note_markdown=note_markdown, source_href=source_href)
+    env.globals.update(review_page=review_page, plan_page=plan_page, with_pdf=options.pdf, charts=charts)
     return env
 
 
-def source_href(path: str, page_dir: Path) -> str:
-    """A relative link from a page to a note file, so it opens from disk next to the output."""
-    return Path(os.path.relpath(Path(path).resolve(), page_dir)).as_posix()
+@functools.lru_cache(maxsize=65536)
+def href_from(path: str, out: Path) -> str:
+    """A note file relative to the output folder, so a page links to it from disk; the template
+    prefixes `root` (the way from the page up to the output folder)."""
+    full = os.path.join(_real_folder(os.path.dirname(path)), os.path.basename(path))
+    if os.path.islink(full):  # a symlinked note links to the file it points at
+        full = os.path.realpath(full)
+    return Path(os.path.relpath(full, out)).as_posix()
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    """A note folder resolved once per build, not once per link (resolving costs a syscall per part)."""
+    return str(Path(folder).resolve())
 
 
 def note_markdown(text: str) -> Markup:
@@ -95,55 +162,100 @@ def note_markdown(text: str) -> Markup:
     return Markup(_HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 3)}>", html))
 
 
-def account_context(project: Project, v: Verdict) -> dict[str, object]:
-    quarters = [h.quarter for h in v.history]
-    counts = context_counts(v.account.notes, quarters)
+# -- the portfolio -------------------------------------------------------------------------
+
+
+def portfolio_context(project: Project) -> dict[str, Any]:
+    summary = summarize(project)
+    critical = [v for v in summary.rows if any(i.severity == "critical" for i in v.insights)]
+    moved = Counter(v.movement for v in summary.rows)
+    return {
+        "project": project, "summary": summary, "root": "",
+        "at_risk": Capped.of(critical),
+        "movements": [(m, moved[m]) for m in MOVEMENTS],
+        "owners": sorted({v.account.meta.owner for v in summary.rows}, key=str.casefold),
+        "insight_keys": sorted({i.key for v in summary.rows for i in v.insights}),
+        "peak": max([c.now for c in summary.levels] + [1]),
+    }
+
+
+# -- an account's review and plan ----------------------------------------------------------
+
+
+def account_context(project: Project, v: Verdict) -> dict[str, Any]:
+    history = v.history[-HISTORY:]
+    quarters = [h.quarter for h in history]
     people_list = people(v)
-    quarter_notes = sorted((n for n in v.account.notes if Quarter.of(n.date) == v.quarter),
-                           key=lambda n: (n.date, n.path), reverse=True)
+    next_checks = next_level_checks(v)
+    mix = window_mix(v)
     return {
         "project": project, "v": v, "root": "../", "people": people_list,
-        "actions": plan_actions(v), "met": met(v), "cited": cited_notes(v),
-        "quarter_notes": quarter_notes, "history_pairs": recent_history(v),
-        "context_chart": charts.context_mix(quarters[-8:], counts[-8:]),
-        "trust_chart": charts.trust_lines(v.trust_history[-8:]),
-        "stale": stale_profile(people_list),
+        "actions": plan_actions(v), "met": met(v), "stale": staleness(v, people_list),
+        "quarter_notes": sorted((n for n in v.account.notes if Quarter.of(n.date) == v.quarter),
+                                key=lambda n: (n.date, n.path), reverse=True),
+        "mix": mix, "next_checks": next_checks,
+        "shift": [x for c in shift_toward(next_checks) for x in mix if x.context == c],
+        "level_chart": charts.level_timeline(history, project.model.levels),
+        "context_chart": charts.context_mix(quarters, context_counts(v.account.notes, quarters)),
+        "trust_chart": charts.trust_lines(v.trust_history[-HISTORY:]),
+        "tq_chart": charts.tq_line(v.trust_history[-HISTORY:]),
     }
 
 
 def context_counts(notes: tuple[Note, ...], quarters: list[Quarter]) -> list[dict[str, int]]:
     per: dict[Quarter, Counter[str]] = {q: Counter() for q in quarters}
-    for n in notes:
-        q = Quarter.of(n.date)
-        if q in per:
-            per[q][n.meta.context] += 1
+    for note in notes:
+        counter = per.get(Quarter.of(note.date))
+        if counter is not None:
+            counter[note.meta.context] += 1
     return [dict(per[q]) for q in quarters]
 
 
+def window_mix(v: Verdict) -> tuple[Mix, ...]:
+    values = v.window.values
+    return tuple(Mix(c, int(values[c]), float(values[f"{c}_share"])) for c in CONTEXTS)
+
+
+def next_level_checks(v: Verdict) -> tuple[Check, ...]:
+    """What the next level up asks, checked against this window (empty at the top)."""
+    above = v.next_level
+    return next((checks for level, checks in v.higher if above is not None and level.key == above.key), ())
+
+
+def shift_toward(checks: tuple[Check, ...]) -> tuple[str, ...]:
+    """The contexts of conversation the next level needs more of: those named by the metrics of
+    its unmet conditions (`strategy_share`, `strategy_opened_by_us` name strategy). Read from the
+    rules, so a firm's own model gets its own advice. Deepest context first."""
+    names = {name for c in checks if not c.holds for name, _ in c.values}
+    return tuple(ctx for ctx in reversed(BUSINESS_CONTEXTS)
+                 if any(name == ctx or name.startswith(ctx + "_") for name in names))
+
+
 def people(v: Verdict) -> tuple[Person, ...]:
-    """Everyone listed in account.md, and anyone met who is not listed, with how often we met."""
+    """Everyone listed in account.md (in its order), then anyone met who is not listed, by name."""
+    quarter: Counter[str] = Counter()
     window: Counter[str] = Counter()
     total: Counter[str] = Counter()
     last: dict[str, dt.date] = {}
-    for n in v.account.notes:
-        for name in n.meta.with_:
+    for note in v.account.notes:
+        for name in note.meta.with_:
             total[name] += 1
-            last[name] = n.date
-            if v.window.start <= n.date <= v.window.end:
-                window[name] += 1
-    listed = [Person(s.name, s.role or "", s.concerns, window[s.name], total[s.name], last.get(s.name), True)
-              for s in v.account.meta.stakeholders]
+            last[name] = note.date
+            window[name] += v.window.start <= note.date <= v.window.end
+            quarter[name] += v.quarter.start <= note.date <= v.quarter.end
+
+    def person(name: str, role: str, concerns: tuple[str, ...], listed: bool) -> Person:
+        return Person(name, role, concerns, quarter[name], window[name], total[name], last.get(name), listed)
+
     known = {s.name for s in v.account.meta.stakeholders}
-    extra = [Person(name, "", (), window[name], total[name], last.get(name), False)
-             for name in sorted(total) if name not in known]
+    listed = [person(s.name, s.role or "", s.concerns, True) for s in v.account.meta.stakeholders]
+    extra = [person(name, "", (), False) for name in sorted(total) if name not in known]
     return tuple(listed + extra)
 
 
-def stale_profile(people_list: tuple[Person, ...]) -> str:
-    """Why account.md looks out of date, or "" when it does not."""
-    unlisted = [p.name for p in people_list if not p.listed and p.met_window]
-    if unlisted:
-        return f"met in the window but not listed as stakeholders: {', '.join(unlisted)}"
-    if people_list and not any(p.met_window for p in people_list if p.listed):
-        return "none of the listed stakeholders was met in the window"
-    return ""
+def staleness(v: Verdict, people_list: tuple[Person, ...]) -> Staleness:
+    """account.md is stale when it no longer describes who we deal with: someone met in the window
+    is not listed, or none of the listed stakeholders was met in the window, or none is listed."""
+    unlisted = tuple(p.name for p in people_list if not p.listed and p.met_window)
+    listed = [p for p in people_list if p.listed]
+    return Staleness(unlisted, bool(listed) and not any(p.met_window for p in listed), not listed)

@@ -1,0 +1,27 @@
+"""`python -m allyreport.bench --smoke` runs end to end (a few hundred notes) and reports every figure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import subprocess_env
+
+KEYS = {"floor", "cold", "warm", "one_note", "peak_rss_mib", "peak_pss_mib", "pdf_jobs1", "pdf_jobs2", "pdf_html_only",
+        "raw_weasyprint_per_doc", "ours_per_doc"}
+RATIOS = {"cold/floor", "warm/cold", "one-note/cold", "jobs2/jobs1 (PDF)", "ours/raw WeasyPrint"}
+
+
+def test_smoke_benchmark_writes_every_figure(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "allyreport.bench", "--smoke", "--dir", str(tmp_path)],
+                            capture_output=True, text=True, env=subprocess_env(), timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "results.json").read_text("utf-8"))
+    assert (data["accounts"], data["notes"], data["runs"]) == (20, 15, 1)
+    assert set(data["results"]) == KEYS
+    assert set(data["ratios"]) == RATIOS
+    assert all(value > 0 for value in [*data["results"].values(), *data["ratios"].values()])
+    assert result.stdout.startswith("allyreport benchmark: 20 accounts x 15 notes (300 notes), ")
+    assert (tmp_path / "results.md").read_text("utf-8") == result.stdout

@@ -1,0 +1,62 @@
+"""More workers, the same bytes: parsing and page rendering spread over forked processes
+give exactly what one process gives, and report the same first error."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from allyreport import loader, parallel
+from allyreport.bench.corpus import generate
+from allyreport.diagnostics import Diagnostic
+
+from .conftest import run_cli
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_slices_are_contiguous_ordered_and_cover_everything() -> None:
+    assert parallel.slices(10, 3) == [range(0, 3), range(3, 6), range(6, 10)]
+    assert parallel.slices(2, 5) == [range(0, 1), range(1, 2)]
+    assert parallel.slices(0, 2) == [range(0, 0)]
+
+
+def test_fork_map_returns_results_in_slice_order_from_other_processes() -> None:
+    parent = os.getpid()
+    results = parallel.fork_map(lambda i: (i, os.getpid() == parent), 3)
+    assert results == [(0, True), (1, False), (2, False)]
+
+
+def test_the_first_failing_slice_wins_as_in_a_sequential_loop() -> None:
+    def render(part: range) -> list[Diagnostic]:
+        return [Diagnostic("templates/review.html", part.start, "template error: boom")] if part.start >= 50 else []
+
+    assert parallel.render_slices(200, 4, render) == [Diagnostic("templates/review.html", 50, "template error: boom")]
+    assert parallel.render_slices(40, 4, render) == []
+
+
+def test_parsing_in_workers_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate(tmp_path / "notes", 6, 10)
+    (tmp_path / "notes" / "client-00002" / "2026-01-01-bad.md").write_text("---\ndate: 2026-01-01\n---\n", "utf-8")
+    monkeypatch.setattr(parallel, "MIN_FILES_PER_WORKER", 5)
+    learned: list[str] = []
+    one = loader.load_notes(tmp_path / "notes", "notes")
+    two = parallel.load_notes(tmp_path / "notes", "notes", jobs=2, learn=lambda path, stat, digest: learned.append(path))
+    assert two == one
+    assert one[1][0] == Diagnostic("notes/client-00002/2026-01-01-bad.md", 1, "'context' is required")
+    assert len(learned) == 6 * 11 + 1
+
+
+def test_a_build_with_two_jobs_is_byte_identical_to_one(tmp_path: Path) -> None:
+    generate(tmp_path / "notes", 120, 7)  # 960 files, 120 accounts: enough to fork both stages
+    for jobs in ("1", "2"):
+        result = run_cli("build", "--notes", "notes", "--out", f"out{jobs}", "--no-pdf", "--jobs", jobs, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"built 120 accounts for 2026Q3: 241 pages, 0 PDFs in out{jobs}/ (")
+    assert tree(tmp_path / "out1") == tree(tmp_path / "out2")
