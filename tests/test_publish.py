@@ -132,6 +132,8 @@ def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWr
 
 
 SLOW_BUILD = (
+    # A shell that started us in the background may have set SIGINT to "ignore"; a user's terminal does not.
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     "import sys, time, allyreport.build as b\n"
     "real = b.render\n"
     "def slow(*a, **k):\n"
