@@ -114,7 +114,7 @@ def test_each_change_rebuilds_exactly_what_a_fresh_build_gives(write_notes: Note
     build(tmp_path)
     before = tree(tmp_path / "out")
     extra = CHANGES[case](notes, tmp_path)
-    assert not build(tmp_path, "out", *extra).endswith("unchanged")
+    assert not build(tmp_path, "out", *extra).endswith(REUSED)
     after = tree(tmp_path / "out")
     assert after != before
     assert after == fresh(tmp_path, *extra)
@@ -144,7 +144,7 @@ def test_an_output_edited_by_hand_is_rebuilt(write_notes: NotesWriter, tmp_path:
     build(tmp_path)
     before = tree(tmp_path / "out")
     (tmp_path / "out" / "index.html").write_text("scribbled", "utf-8")
-    assert not build(tmp_path).endswith("unchanged")
+    assert build(tmp_path).endswith("; 2 unchanged")  # the accounts' pages were intact: reused
     assert tree(tmp_path / "out") == before
 
 
@@ -169,7 +169,7 @@ def test_the_key_covers_version_and_every_option(tmp_path: Path, monkeypatch: py
     index = cache.StatIndex(tmp_path / "index")
 
     def key(options: Options = base, s: Settings = settings) -> str | None:
-        return cache.build_key(s, options, "notes", index)
+        return cache.global_key(s, options, "notes", index)
 
     first = key()
     assert first == key()
@@ -187,5 +187,5 @@ def test_a_file_added_to_the_output_by_hand_is_dropped(write_notes: NotesWriter,
     build(tmp_path)
     before = tree(tmp_path / "out")
     (tmp_path / "out" / "stray.html").write_text("mine", "utf-8")
-    assert build(tmp_path).endswith(REUSED)
+    assert build(tmp_path).endswith("; 2 unchanged")
     assert tree(tmp_path / "out") == before

@@ -33,12 +33,11 @@ def test_fork_map_returns_results_in_slice_order_from_other_processes() -> None:
     assert results == [(0, True), (1, False), (2, False)]
 
 
-def test_the_first_failing_slice_wins_as_in_a_sequential_loop() -> None:
-    def render(part: range) -> list[Diagnostic]:
-        return [Diagnostic("templates/review.html", part.start, "template error: boom")] if part.start >= 50 else []
-
-    assert parallel.render_slices(200, 4, render) == [Diagnostic("templates/review.html", 50, "template error: boom")]
-    assert parallel.render_slices(40, 4, render) == []
+def test_weighted_slices_balance_the_files_not_the_accounts() -> None:
+    assert parallel.weighted_slices([1] * 10, 3) == [range(0, 4), range(4, 7), range(7, 10)]
+    assert parallel.weighted_slices([50, 1, 1, 1, 1, 1], 2) == [range(0, 1), range(1, 6)]
+    assert parallel.weighted_slices([], 2) == [range(0, 0)]
+    assert parallel.weighted_slices([3, 3], 5) == [range(0, 1), range(1, 2)]
 
 
 def test_parsing_in_workers_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

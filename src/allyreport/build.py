@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import parallel
 from .diagnostics import Diagnostic, errors_only
+from .layout import FileJob
+from .publish import MARKER
 from .settings import Settings
 
 if TYPE_CHECKING:  # the judging modules load only when something is judged: a reused build never needs them
@@ -17,9 +22,7 @@ if TYPE_CHECKING:  # the judging modules load only when something is judged: a r
     from .model import Portfolio
     from .quarters import Quarter
     from .rules import LevelModel, RuleSet
-
-
-MAX_UNREAD = 2000  # more changed notes than this: skip hashing up front, the parser hashes them
+    from .units import Judged
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Project:
     model: LevelModel
     quarter: Quarter
     verdicts: tuple[Verdict, ...]
+    as_of: dt.date  # the last note up to the quarter's end: the date every document is "as of"
 
 
 @dataclass
@@ -53,7 +57,8 @@ class Outcome:
 
     accounts: int = 0
     quarter: str = ""
-    reused: bool = False  # nothing changed: the previous output was published again
+    reused: bool = False  # nothing changed: the previous output stands
+    unchanged: int = 0  # accounts whose pages were reused
 
     @property
     def ok(self) -> bool:
@@ -62,7 +67,7 @@ class Outcome:
 
 def judge(settings: Settings, options: Options, learn: parallel.Learn | None = None) -> Outcome:
     """Load the rules and the notes, validate them, and evaluate every account."""
-    from .engine import evaluate, latest_quarter
+    from .engine import evaluate, latest_quarter, notes_as_of
     from .quarters import Quarter
     from .rules import load_rules
 
@@ -87,93 +92,275 @@ def judge(settings: Settings, options: Options, learn: parallel.Learn | None = N
         return outcome
     verdicts, problems = evaluate(portfolio, rules, model_key, quarter)
     outcome.diagnostics += problems
-    outcome.project = Project(settings, portfolio, rules, rules.models[model_key], quarter, tuple(verdicts))
+    as_of = notes_as_of((n.date for a in portfolio.accounts for n in a.notes), quarter)
+    outcome.project = Project(settings, portfolio, rules, rules.models[model_key], quarter, tuple(verdicts), as_of)
     return outcome
 
 
-def build(settings: Settings, options: Options) -> Outcome:
-    """load notes -> validate -> evaluate rules -> render HTML -> render PDF -> publish atomically."""
-    with parallel.no_gc():
-        return _build(settings, options)
+def build(settings: Settings, options: Options, progress: Progress | None = None) -> Outcome:
+    """survey the notes -> reuse unchanged accounts -> parse, judge and render the others, each in
+    one go, in workers -> the portfolio -> print the PDFs -> publish atomically (see `units`, `cache`)."""
+    from . import publish
+
+    publish.check_output_dir(options.out, options.notes, options.templates)
+    with publish.locked(options.out):
+        return _build(settings, options, progress or Progress())
 
 
-def _build(settings: Settings, options: Options) -> Outcome:
-    from . import cache, publish
+@dataclass
+class Progress:
+    """Told how far a long build is (the CLI shows a bar on a terminal); silent by default."""
 
-    index = cache.StatIndex(cache.folder(options.out) / "stat-index")
-    key = cache.build_key(settings, options, _shown(options.notes), index, max_unread=MAX_UNREAD)
-    entry = cache.load(options.out)
-    if key is not None and entry is not None and entry.key == key:
-        publish.check_output_dir(options.out, options.notes, options.templates)
-        with publish.locked(options.out):
-            if cache.output_intact(options.out, entry):
-                return _republish(options.out, entry)
-    outcome = judge(settings, options, learn=index.learn)
-    if not outcome.ok or outcome.project is None:
-        return outcome
-    outcome.accounts, outcome.quarter = len(outcome.project.verdicts), str(outcome.project.quarter)
-    _render_and_publish(outcome, options)
-    if outcome.written:
-        key = key or cache.build_key(settings, options, _shown(options.notes), index)
-        assert key is not None
-        cache.record(options.out, key, outcome.diagnostics, outcome.accounts, outcome.quarter)
+    def stage(self, name: str, total: int) -> Callable[[int], None] | None:
+        return None
+
+    def done(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The notes as found, before anything is parsed."""
+
+    shown: str
+    groups: dict[str, list[FileJob]]  # account slug -> its files, by slug
+    problems: list[Diagnostic]  # of the layout
+    inputs: dict[str, str]  # account slug -> input key
+    guessed: dict[str, tuple[dt.date, ...]]  # dates glanced at in the files read to hash them
+
+
+def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
+    from . import cache
+
+    out = options.out
+    index = cache.StatIndex(cache.folder(out) / "stat-index")
+    state = cache.load_state(out)
+    key = cache.global_key(settings, options, _shown(options.notes), index)
+    if state is not None and state.global_key != key:
+        state = None  # the rules, templates, settings or allyreport changed: nothing is reused
+    if not options.notes.is_dir():
+        return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
+    survey = _survey(settings, options, index, state, progress)
+    whole = cache.combine(key, survey.problems, sorted(survey.inputs.items()))
+    if state is not None and state.whole == whole and cache.exactly(out, state):
         index.save()
-    return outcome
+        return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
+                       reused=True, unchanged=state.judged)
+    return _judge_and_render(settings, options, index, state, key, whole, survey, progress)
 
 
-def _republish(out: Path, entry: cache.Entry) -> Outcome:
-    """Nothing changed: the previous output, hard-linked into a staging folder and swapped in."""
-    from . import cache, publish
+def _survey(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
+            progress: Progress) -> Survey:
+    """Which files are there, and each account's input key: the files whose stat changed are read
+    (in workers when many) to hash them, and their dates glanced at for a first guess."""
+    from . import cache
+    from .units import scan_files
 
-    stage = publish.staging_dir(out)
+    shown = _shown(options.notes)
+    files, problems = cache.discover_cached(options.notes, shown, options.out)
+    groups: dict[str, list[FileJob]] = {}
+    for job in files:
+        groups.setdefault(job.slug, []).append(job)
+    inputs = {slug: cache.input_key(slug, jobs, index) for slug, jobs in groups.items()}
+    unknown = [slug for slug, k in inputs.items() if k is None or state is None or slug not in state.accounts]
+    to_read = [job for slug in unknown for job in groups[slug]]
+    guessed: dict[str, list[dt.date]] = {slug: [] for slug in unknown}
+    for job, seen in zip(to_read, scan_files(to_read, settings.max_note_bytes, options.jobs), strict=True):
+        if seen is not None:
+            index.learn(*seen[:3])
+            if seen[3] is not None:
+                guessed[job.slug].append(seen[3])
+    for slug in unknown:
+        inputs[slug] = cache.input_key(slug, groups[slug], index) or "unreadable"
+    return Survey(shown, groups, problems, {s: k or "" for s, k in inputs.items()},
+                  {slug: tuple(sorted(days)) for slug, days in guessed.items()})
+
+
+def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
+                      key: str, whole: str, survey: Survey, progress: Progress) -> Outcome:
+    from . import publish
+    from .cache import folder as cache_folder
+    from .model import Portfolio
+    from .quarters import Quarter
+    from .rules import load_rules
+    from .units import merge_failures, unpickle
+
+    outcome = Outcome()
+    rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
+    outcome.diagnostics += problems
+    if rules is None:
+        return outcome
+    model_key = options.model or settings.spec.model or rules.default_model
+    if model_key not in rules.models:
+        outcome.diagnostics.append(Diagnostic(settings.source or "--model", 0, f"unknown model '{model_key}'; "
+                                              f"choose one of {', '.join(rules.models)}"))
+        return outcome
+    model = rules.models[model_key]
+    previous = state.accounts if state is not None else {}
+    dates = {slug: (previous[slug].judged.dates if slug in previous and previous[slug].input == survey.inputs[slug]
+                    else survey.guessed.get(slug, ())) for slug in survey.groups}
+    when = _when(options, dates) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
+    stage = publish.staging_dir(options.out)
+    prints = cache_folder(options.out) / f"print-{os.getpid()}"
     try:
-        cache.link_into(out, entry, stage)
-        publish.publish(stage, out)
+        for attempt in range(2):
+            project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
+            judged, reused, failed = _accounts(project, options, survey, previous, key, stage, prints, progress)
+            found = _when(options, {j.slug: j.dates for j in judged})
+            wrong = found is not None and (found[0] != when[0] or (options.pdf and found[1] != when[1]))
+            if failed or not wrong or attempt or found is None:
+                break
+            when = found  # the guess was wrong: start again with the parsed dates
+            stage = publish.staging_dir(options.out)
+            shutil.rmtree(prints, ignore_errors=True)
+        outcome.diagnostics += survey.problems + [d for j in judged for d in j.diagnostics] + merge_failures(judged)
+        outcome.diagnostics += [j.problem for j in judged if j.problem][:1]
+        if found is None and not errors_only(outcome.diagnostics):
+            outcome.diagnostics.append(Diagnostic(survey.shown, 0, "no notes yet; nothing to report"))
+        if errors_only(outcome.diagnostics) or found is None:
+            publish.discard(stage)
+            return outcome
+        project = Project(settings, Portfolio(survey.shown, ()), rules, model, found[0],
+                          tuple(unpickle([j.verdict for j in judged if j.verdict is not None], model)), found[1])
+        outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
+        outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
+        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, stage, prints, progress)
+        outcome.diagnostics += problems
+        if errors_only(outcome.diagnostics):
+            publish.discard(stage)
+            return outcome
+        outcome.written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+        publish.publish(stage, options.out)
     except BaseException:
         publish.discard(stage)
         raise
-    return Outcome(None, list(entry.diagnostics), sorted([*entry.files, publish.MARKER]), entry.accounts,
-                   entry.quarter, reused=True)
+    finally:
+        shutil.rmtree(prints, ignore_errors=True)
+        progress.done()
+    _remember(options, index, key, whole, survey, judged, previous, reused, found, common, portfolio_pdf,
+              outcome)
+    return outcome
 
 
-def _render_and_publish(outcome: Outcome, options: Options) -> None:
-    from . import publish
+def _when(options: Options, dates: dict[str, tuple[dt.date, ...]]) -> tuple[Quarter, dt.date] | None:
+    """The review quarter (the latest note's, unless --quarter) and the notes' "as of" date."""
+    from .engine import notes_as_of
+    from .quarters import Quarter
 
+    last = max((d[-1] for d in dates.values() if d), default=None)
+    if options.quarter:
+        quarter = Quarter.parse(options.quarter)
+    elif last is None:
+        return None
+    else:
+        quarter = Quarter.of(last)
+    return quarter, notes_as_of((d for days in dates.values() for d in days), quarter)
+
+
+def _accounts(project: Project, options: Options, survey: Survey, previous: dict[str, cache.AccountRecord],
+              key: str, stage: Path, prints: Path,
+              progress: Progress) -> tuple[list[Judged], set[str], bool]:
+    """Every account's result for `project`'s quarter: reused when its output key is unchanged and
+    its files intact (hard-linked into the stage), else worked out in the workers."""
+    from . import cache
+    from .pdfdocs import document_templates, pdf_environment, template_problem
+    from .site import site_environment, start
+    from .units import Context, Judged, run_accounts
+
+    reuse: dict[str, Judged] = {}
+    work: list[tuple[str, list[FileJob]]] = []
+    for slug, files in survey.groups.items():
+        record = previous.get(slug)
+        if record and record.output == _output_key(key, survey.inputs[slug], project, options) \
+                and cache.intact(options.out, record.files):
+            cache.link_into(options.out, sorted(record.files), stage)
+            reuse[slug] = record.judged
+        else:
+            work.append((slug, files))
+    import jinja2
+
+    try:
+        pages = start(site_environment(options), stage)
+        documents, problems = document_templates(pdf_environment(options.templates)) if options.pdf else ({}, [])
+    except jinja2.TemplateError as exc:
+        problems = [template_problem(exc)]
+    if problems:
+        return [Judged("", (), tuple(problems), (), None, None, (), ())], set(), True
+    documents.pop("portfolio", None)
+    prints.mkdir(parents=True, exist_ok=True)
+    ctx = Context(project, options, pages, documents, stage, prints, frozenset(project.rules.signals),
+                  project.settings.max_note_bytes)
+    fresh = run_accounts(ctx, work, options.jobs, progress.stage("accounts", len(work)))
+    judged = sorted([*reuse.values(), *fresh], key=lambda j: j.slug)
+    failed = any(errors_only(j.diagnostics) or j.problem for j in judged)
+    return judged, set(reuse), failed
+
+
+def _output_key(key: str, input_key: str, project: Project, options: Options) -> str:
+    from . import cache
+
+    return cache.combine(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
+
+
+def _portfolio(project: Project, options: Options, state: cache.State | None, judged: list[Judged], stage: Path,
+               prints: Path, progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
+    """levels.json, the portfolio page and assets, then every PDF still to print."""
+    from . import cache
+    from .site import render_portfolio, site_environment
+    from .units import levels_json
+
+    (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
+    problems = render_portfolio(project, site_environment(options), options, stage)
+    common = ["index.html", "levels.json", *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
+    if problems or not options.pdf:
+        return common, "", problems
+    from .pdf import print_documents
+    from .pdfdocs import PdfJob, document_templates, pdf_environment, portfolio_document
+
+    templates, problems = document_templates(pdf_environment(options.templates))
+    if problems:
+        return common, "", problems
+    summary = portfolio_document(project, templates["portfolio"])
+    digest = cache.content_hash(summary.html.encode())
+    jobs = [PdfJob(name, "") for j in judged if j.prints for name in j.prints]
+    if state is not None and state.portfolio_pdf == digest and cache.intact(options.out, {
+            summary.name: state.common.get(summary.name, (0, 0, 0, 0))}):
+        cache.link_into(options.out, [summary.name], stage)
+    else:
+        jobs.insert(0, summary)
+    common.append(summary.name)
+
+    def documents() -> Iterator[PdfJob]:  # the accounts' HTML waits in files: read one at a time
+        for job in jobs:
+            waiting = prints / (job.name.replace("/", "_") + ".html")
+            yield job if job.html else PdfJob(job.name, waiting.read_text("utf-8"))
+
+    return common, digest, print_documents(documents(), project.settings, options, stage, len(jobs))
+
+
+def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, survey: Survey, judged: list[Judged],
+              previous: dict[str, cache.AccountRecord], reused: set[str], when: tuple[Quarter, dt.date] | None,
+              common: list[str], portfolio_pdf: str, outcome: Outcome) -> None:
+    """After a successful publish: each account's keys and result, and the published files' stats."""
+    from . import cache
+
+    assert when is not None
     assert outcome.project is not None
     project = outcome.project
-    publish.check_output_dir(options.out, options.notes, options.templates)
-    with publish.locked(options.out):
-        stage = publish.staging_dir(options.out)
-        try:
-            write_json(project, stage)
-            outcome.diagnostics += render(project, options, stage)
-            if errors_only(outcome.diagnostics):
-                publish.discard(stage)
-                return
-            written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
-            publish.publish(stage, options.out)
-            outcome.written = written
-        except BaseException:
-            publish.discard(stage)
-            raise
+    accounts = {}
+    for j in judged:
+        files = list(previous[j.slug].files) if j.slug in reused else [*j.files, *j.prints]
+        accounts[j.slug] = cache.AccountRecord(survey.inputs[j.slug], _output_key(key, survey.inputs[j.slug],
+                                               project, options), replace(j, prints=()),
+                                               cache.published(options.out, files))
+    cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
+                                              cache.published(options.out, common), portfolio_pdf,
+                                              tuple(outcome.diagnostics), outcome.accounts))
+    index.save()
 
 
-def render(project: Project, options: Options, stage: Path) -> list[Diagnostic]:
-    from .site import render_site
-
-    problems = render_site(project, options, stage)
-    if options.pdf and not errors_only(problems):
-        from .pdf import render_pdfs
-
-        problems += render_pdfs(project, options, stage)
-    return problems
-
-
-def write_json(project: Project, stage: Path) -> None:
-    from .report import verdict_json
-
-    data = [verdict_json(v) for v in project.verdicts]
-    (stage / "levels.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+def _names(state: cache.State) -> list[str]:
+    return [*state.common, *(name for r in state.accounts.values() for name in r.files)]
 
 
 def _shown(path: Path) -> str:

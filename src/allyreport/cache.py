@@ -1,14 +1,25 @@
-"""The build cache: when nothing that shapes the output changed, the previous output is the answer.
+"""The build cache: what shaped each account's output, so a build redoes only what changed.
 
-One key covers every input of a build: the bytes of every note and account file (and the
-layout of the notes folder), the rules files, every file of the templates folders, the
-settings, the options that change output (--quarter, --model, --no-pdf, --templates, the
-folders), the allyreport version and the stat of its own source files. A file's content hash
-is reused from a stat index (mtime_ns, ctime_ns, size, inode, like git's index) and recomputed
-when the stat differs or is too recent to trust. A hit also needs the previous output to be
-exactly as published (every file's stat as recorded); then its files are hard-linked into the
-staging folder and published as usual, so a build never serves a stale report and never
-leaves a half-written output.
+Three layers of keys, each a hash:
+
+- the **global key**: the allyreport version and the stat of its own source files, the
+  shipped and firm rules, every file of the templates folders, the settings, and the options
+  that change output (--model, --no-pdf, --templates, --quarter, the folders). When it
+  changes, nothing of the previous build is reused.
+- an account's **input key**: the paths, kinds and bytes of its files (account.md and notes).
+- an account's **output key**: global + input + the review quarter (+ the notes' "as of"
+  date when PDFs are built, since every PDF's cover shows it). An account whose output key
+  is unchanged, and whose published files are still exactly as published (same stat), has
+  its files hard-linked into the new output; every other account is parsed, judged and
+  rendered again. The portfolio page, levels.json and the portfolio summary are always
+  redone from the accounts' kept results (the summary's PDF is reprinted only when its HTML
+  changed).
+
+A file's content hash comes from a stat index (mtime_ns, ctime_ns, size, inode, like git's
+index), recomputed when the stat differs or is too recent to trust. The layout of the notes
+folder (which files exist) is reused while no folder's stat changed. Nothing here can serve a
+stale report: every input of a page is in one of its keys (tests/test_cache.py and
+tests/test_incremental.py prove each case).
 """
 
 from __future__ import annotations
@@ -23,29 +34,20 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .diagnostics import Diagnostic
-from .loader import discover
+from .layout import FileJob, Layout, discover
 from .publish import MARKER
 
 if TYPE_CHECKING:
     from .build import Options
     from .settings import Settings
+    from .units import Judged
 
 CACHE_DIR = ".allyreport-cache"
 PACKAGE = Path(__file__).parent
 DEFAULT_TEMPLATES = PACKAGE / "templates"  # as templating.DEFAULT_TEMPLATES, without importing Jinja
 RACY_NS = 2_000_000_000  # a file changed this close to the index being saved is re-hashed
+FORMAT = 2  # of the files below; bump when their shape changes
 Stat = tuple[int, int, int, int]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What the previous build of one output folder left behind."""
-
-    key: str
-    diagnostics: tuple[Diagnostic, ...]
-    accounts: int
-    quarter: str
-    files: dict[str, Stat]  # output file (relative) -> stat as published
 
 
 def folder(out: Path) -> Path:
@@ -61,10 +63,29 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _out_stat(path: str) -> Stat:
+def out_stat(path: str) -> Stat:
     """An output file's stat without ctime, which hard-linking it changes."""
     s = os.stat(path)
     return (s.st_mtime_ns, 0, s.st_size, s.st_ino)
+
+
+def _read(path: Path) -> object:
+    try:
+        found, value = pickle.loads(path.read_bytes())
+    except Exception:  # missing, unreadable, or from another version: start afresh
+        return None
+    return value if found == (FORMAT, __version__) else None
+
+
+def _write(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(pickle.dumps(((FORMAT, __version__), value), protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(temporary, path)
+
+
+def _trusted(stat: Stat, saved_ns: int) -> bool:
+    return stat[0] < saved_ns - RACY_NS and stat[1] < saved_ns - RACY_NS
 
 
 class StatIndex:
@@ -72,16 +93,15 @@ class StatIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.saved_ns = 0
+        saved = _read(path)
+        self.saved_ns: int = 0
         self.old: dict[str, tuple[Stat, str]] = {}
-        try:
-            self.saved_ns, self.old = pickle.loads(path.read_bytes())
-        except Exception:  # missing or unreadable index: hash everything
-            self.saved_ns, self.old = 0, {}
+        if isinstance(saved, tuple):
+            self.saved_ns, self.old = saved
         self.new: dict[str, tuple[Stat, str]] = {}
 
     def learn(self, path: str, stat: Stat, digest: str) -> None:
-        """A hash computed elsewhere from bytes read after taking `stat` (the parser's, in a worker)."""
+        """A hash computed elsewhere from bytes read after taking `stat` (a scanning worker's)."""
         self.new[path] = (stat, digest)
 
     def known(self, path: str) -> str | None:
@@ -93,7 +113,7 @@ class StatIndex:
         except OSError:
             return "unreadable"
         old = self.old.get(path)
-        if old and old[0] == stat and stat[0] < self.saved_ns - RACY_NS and stat[1] < self.saved_ns - RACY_NS:
+        if old and old[0] == stat and _trusted(stat, self.saved_ns):
             self.new[path] = old
             return old[1]
         return None
@@ -112,14 +132,7 @@ class StatIndex:
         return value
 
     def save(self) -> None:
-        _write(self.path, pickle.dumps((time.time_ns(), self.new)))
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+        _write(self.path, (time.time_ns(), self.new))
 
 
 def _tree(root: Path, index: StatIndex, h: hashlib._Hash) -> None:
@@ -130,10 +143,8 @@ def _tree(root: Path, index: StatIndex, h: hashlib._Hash) -> None:
             h.update(f"{os.path.relpath(full, root)}\0{index.digest(full)}\n".encode())
 
 
-def build_key(settings: Settings, options: Options, shown: str, index: StatIndex,
-              max_unread: int | None = None) -> str | None:
-    """A hash of everything the output of `allyreport build` depends on; None when more than
-    `max_unread` notes would have to be read to know it (a cold build: the parser hashes them)."""
+def global_key(settings: Settings, options: Options, shown: str, index: StatIndex) -> str:
+    """A hash of everything every page depends on, except the notes."""
     h = hashlib.sha256()
     out, notes = options.out.resolve(), options.notes.resolve()
     h.update(repr((__version__, settings.spec.model_dump(), str(settings.base), settings.source, str(out),
@@ -148,46 +159,118 @@ def build_key(settings: Settings, options: Options, shown: str, index: StatIndex
         if templates is not None:
             h.update(f"templates {templates}\n".encode())
             _tree(templates, index, h)
-    files, problems = discover(options.notes, shown) if options.notes.is_dir() else ([], [])
-    h.update(repr(problems).encode())
-    if max_unread is not None and sum(1 for job in files if index.known(job.real) is None) > max_unread:
-        return None
-    for job in files:
-        h.update(f"{job.path}\0{job.kind}\0{job.slug}\0{index.digest(job.real)}\n".encode())
     return h.hexdigest()
 
 
-def load(out: Path) -> Entry | None:
-    try:
-        entry = pickle.loads((folder(out) / f"{out.name}.build").read_bytes())
-    except Exception:  # no previous build, or one from another version: rebuild
-        return None
-    return entry if isinstance(entry, Entry) else None
+def input_key(slug: str, files: list[FileJob], index: StatIndex) -> str | None:
+    """A hash of an account's files; None when one of them must be read first."""
+    h = hashlib.sha256(slug.encode())
+    for job in files:
+        digest = index.known(job.real)
+        if digest is None:
+            return None
+        h.update(f"\0{job.path}\0{job.kind}\0{digest}".encode())
+    return h.hexdigest()
 
 
-def output_intact(out: Path, entry: Entry) -> bool:
-    """Every file the previous build published is still there, unedited (same stat). Files added
-    to the output by hand do not matter: only the recorded files are published again."""
-    try:
-        return all(_out_stat(str(out / name)) == stat for name, stat in entry.files.items())
-    except OSError:
-        return False
+def combine(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def link_into(out: Path, entry: Entry, stage: Path) -> None:
-    """The previous output's files, hard-linked into the staging folder (no bytes copied)."""
-    for name in sorted(entry.files):
-        target = stage / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(out / name, target)
+# -- the notes folder's layout ------------------------------------------------------------------
 
 
-def record(out: Path, key: str, diagnostics: list[Diagnostic], accounts: int, quarter: str) -> None:
-    """After a successful publish: remember the key and the published files' stats."""
-    files = {str(p.relative_to(out)): _out_stat(str(p)) for p in out.rglob("*") if p.is_file() and p.name != MARKER}
-    entry = Entry(key, tuple(diagnostics), accounts, quarter, files)
-    _write(folder(out) / f"{out.name}.build", pickle.dumps(entry))
+def discover_cached(notes: Path, shown: str, out: Path) -> tuple[list[FileJob], list[Diagnostic]]:
+    """`layout.discover`, reused while no folder it listed has changed (a folder's stat changes
+    when an entry is added, removed or renamed in it). Never reused when it met a symlink."""
+    path = folder(out) / f"{out.name}.layout"
+    saved = _read(path)
+    where = (str(notes.resolve()), shown)
+    if isinstance(saved, tuple) and saved[0] == where:
+        _, saved_ns, folders, jobs, problems = saved
+        try:
+            if all(file_stat(f) == stat and _trusted(stat, saved_ns) for f, stat in folders):
+                return [FileJob(*job) for job in jobs], problems
+        except OSError:
+            pass
+    seen = Layout()
+    jobs, problems = discover(notes, shown, seen)
+    if not seen.symlinks:
+        try:
+            stats = [(f, file_stat(f)) for f in seen.folders]
+        except OSError:
+            return jobs, problems
+        _write(path, (where, time.time_ns(), stats, [(j.path, j.real, j.kind, j.slug) for j in jobs], problems))
+    return jobs, problems
+
+
+# -- what the last build left -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    input: str
+    output: str
+    judged: Judged
+    files: dict[str, Stat]  # its published files (pages, PDFs) -> stat as published
+
+
+@dataclass(frozen=True)
+class State:
+    """What the previous successful build of one output folder left behind."""
+
+    global_key: str
+    whole: str  # global key, layout problems and every account's input key
+    quarter: str
+    as_of: str
+    accounts: dict[str, AccountRecord]
+    common: dict[str, Stat]  # index.html, levels.json, assets, the portfolio summary
+    portfolio_pdf: str  # hash of the portfolio summary's HTML ("" without PDFs)
+    diagnostics: tuple[Diagnostic, ...]
+    judged: int  # accounts judged for the quarter
+
+
+def load_state(out: Path) -> State | None:
+    state = _read(folder(out) / f"{out.name}.build")
+    return state if isinstance(state, State) else None
+
+
+def save_state(out: Path, state: State) -> None:
+    _write(folder(out) / f"{out.name}.build", state)
 
 
 def forget(out: Path) -> None:
     (folder(out) / f"{out.name}.build").unlink(missing_ok=True)
+
+
+def published(out: Path, names: list[str]) -> dict[str, Stat]:
+    return {name: out_stat(str(out / name)) for name in names}
+
+
+def intact(out: Path, files: dict[str, Stat]) -> bool:
+    """Every file is still there, unedited (same stat)."""
+    try:
+        return all(out_stat(str(out / name)) == stat for name, stat in files.items())
+    except OSError:
+        return False
+
+
+def exactly(out: Path, state: State) -> bool:
+    """The output is exactly what the state recorded: no file edited, missing or added."""
+    names = set(state.common).union(*(r.files for r in state.accounts.values()))
+    found: set[str] = set()
+    for dirpath, _, filenames in os.walk(out):
+        where = os.path.relpath(dirpath, out)
+        found.update(name if where == "." else f"{where}/{name}" for name in filenames if name != MARKER)
+    return found == names and intact(out, state.common) and all(intact(out, r.files) for r in state.accounts.values())
+
+
+def link_into(out: Path, names: list[str], stage: Path) -> None:
+    """Files of the previous output, hard-linked into the staging folder (no bytes copied)."""
+    for name in names:
+        target = stage / name
+        try:
+            os.link(out / name, target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / name, target)

@@ -95,7 +95,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if code == 0 and outcome.ok:
         pdfs = sum(1 for w in outcome.written if w.endswith(".pdf"))
         pages = sum(1 for w in outcome.written if w.endswith(".html"))
-        unchanged = f"; all {outcome.accounts:,} unchanged" if outcome.reused else ""
+        unchanged = (f"; all {outcome.accounts:,} unchanged" if outcome.reused
+                     else f"; {outcome.unchanged:,} unchanged" if outcome.unchanged else "")
         print(f"built {outcome.accounts:,} accounts for {outcome.quarter}: {pages:,} pages, {pdfs:,} PDFs "
               f"in {display_path(options.out)}/ ({time.monotonic() - started:.1f} s){unchanged}")
     return code

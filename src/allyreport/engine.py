@@ -120,8 +120,16 @@ class Evaluator:
 
     @property
     def problems(self) -> list[Diagnostic]:
+        return self.describe(self._failed)
+
+    def failures(self) -> tuple[tuple[str, str, str, str, int], ...]:
+        """(origin, what, first account, error, count) of each failure, to merge with other accounts'."""
+        return tuple((origin, what, *first) for (origin, what), first in self._failed.items())
+
+    @staticmethod
+    def describe(failed: dict[tuple[str, str], tuple[str, str, int]]) -> list[Diagnostic]:
         found = []
-        for (origin, what), (who, error, count) in self._failed.items():
+        for (origin, what), (who, error, count) in failed.items():
             path, _, line = origin.rpartition(":")
             more = f" (and {count - 1} more)" if count > 1 else ""
             found.append(Diagnostic(path, int(line), f"{what} failed for {who}{more}: {error}"))
@@ -265,19 +273,26 @@ def _replace_notes(account: Account, notes: tuple[Note, ...]) -> Account:
 
 
 def _target_problems(portfolio: Portfolio, model: LevelModel) -> list[Diagnostic]:
-    keys = [lv.key for lv in model.levels]
-    return [
-        Diagnostic(a.path, a.line_of("target"),
-                   f"target '{a.meta.target}' is not a level of the {model.key} model (one of {', '.join(keys)}); "
-                   "using the level above the current one", "warning")
-        for a in portfolio.accounts
-        if a.meta.target and a.meta.target not in keys
-    ]
+    return [problem for a in portfolio.accounts if (problem := target_problem(a, model)) is not None]
+
+
+def target_problem(account: Account, model: LevelModel) -> Diagnostic | None:
+    if not account.meta.target or account.meta.target in (keys := [lv.key for lv in model.levels]):
+        return None
+    return Diagnostic(account.path, account.line_of("target"),
+                      f"target '{account.meta.target}' is not a level of the {model.key} model "
+                      f"(one of {', '.join(keys)}); using the level above the current one", "warning")
 
 
 def latest_quarter(portfolio: Portfolio) -> Quarter | None:
     last = portfolio.last_date
     return Quarter.of(last) if last else None
+
+
+def notes_as_of(dates: Iterable[dt.date], quarter: Quarter) -> dt.date:
+    """The last note date up to the quarter's end (of all the notes' `dates`): the date every
+    document is "as of"; the quarter's end when there is none."""
+    return max((d for d in dates if d <= quarter.end), default=quarter.end)
 
 
 def open_actions(account: Account, asof: dt.date) -> list[tuple[Source, Any]]:

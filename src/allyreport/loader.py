@@ -8,8 +8,6 @@ run in worker processes and be cached by content hash; the cross-file checks
 from __future__ import annotations
 
 import difflib
-import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +15,11 @@ from typing import Any
 
 from . import schema, yamlstrict
 from .diagnostics import Diagnostic
+from .layout import FileJob, discover
 from .model import Account, Loc, Note, Portfolio
 from .source import read_source
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-ACCOUNT_FILE = "account.md"
 DEFAULT_MAX_NOTE_BYTES = 256 * 1024
-# Editor droppings and OS metadata: never notes, never parsed.
-_IGNORED = re.compile(r"^(?:\.|~\$|#)|~$|\.(?:swp|swo|tmp|bak|orig)$")
 
 
 @dataclass(frozen=True)
@@ -38,14 +33,6 @@ class ParsedFile:
     body_line: int
     lines: dict[Loc, int]
     diagnostics: tuple[Diagnostic, ...]
-
-
-@dataclass(frozen=True)
-class FileJob:
-    path: str  # display path
-    real: str  # filesystem path
-    kind: str
-    slug: str
 
 
 def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_NOTE_BYTES) -> ParsedFile:
@@ -78,115 +65,40 @@ def _yaml_diag(path: str, problem: yamlstrict.YamlProblem, offset: int) -> Diagn
     return Diagnostic(path, problem.line + offset, message, column=problem.column + 1)
 
 
-# -- discovering files ---------------------------------------------------------------------
-
-
-def discover(notes_dir: Path, shown: str) -> tuple[list[FileJob], list[Diagnostic]]:
-    """Every account folder and note file, in a stable order, plus layout problems.
-
-    Layout problems name a folder, not a line, so their line is 0.
-    """
-    jobs: list[FileJob] = []
-    problems: list[Diagnostic] = []
-    root = notes_dir.resolve()
-    entries = sorted((e for e in os.scandir(notes_dir) if not _IGNORED.search(e.name) and not e.name.startswith("_")),
-                     key=lambda e: e.name)
-    slugs = {e.name for e in entries if SLUG.fullmatch(e.name)}
-    for entry in entries:
-        where = f"{shown}/{entry.name}"
-        problem = _folder_problem(entry, where, root, slugs, shown)
-        if problem:
-            problems.append(problem)
-        elif entry.is_dir():
-            found, errs = _account_files(entry.path, where, entry.name, root)
-            jobs.extend(found)
-            problems.extend(errs)
-    return jobs, problems
-
-
-def _folder_problem(entry: os.DirEntry[str], where: str, root: Path, slugs: set[str], shown: str) -> Diagnostic | None:
-    """Why a top-level entry of the notes folder is not an account folder, if it is not."""
-    if entry.is_symlink() and _escapes(entry.path, root):
-        return Diagnostic(where, 0, "symlink points outside the notes folder; refused")
-    if not entry.is_dir():
-        if entry.name.endswith(".md") and entry.name.lower() not in {"readme.md", "index.md"}:
-            return Diagnostic(where, 0, "note is not inside an account folder; move it into notes/<account>/", "warning")
-        return None
-    if SLUG.fullmatch(entry.name):
-        return None
-    if entry.name.lower() in slugs:
-        return Diagnostic(where, 0, f"account folder differs from {shown}/{entry.name.lower()} only in letter case; "
-                                    "merge the two folders (slugs are lowercase)")
-    return Diagnostic(where, 0, f"account folder name '{entry.name[:40]}' is not a valid slug: "
-                                "use lowercase letters, digits and single hyphens")
-
-
-def _account_files(folder: str, shown: str, slug: str, root: Path) -> tuple[list[FileJob], list[Diagnostic]]:
-    jobs: list[FileJob] = []
-    problems: list[Diagnostic] = []
-    _walk(folder, shown, slug, root, jobs, problems, top=True)
-    if not any(job.kind == "account" for job in jobs):
-        problems.append(Diagnostic(f"{shown}/{ACCOUNT_FILE}", 0, f"account '{slug}' has no {ACCOUNT_FILE}; "
-                                                                 f"create it with: allyreport new {slug}"))
-    return jobs, problems
-
-
-def _walk(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], problems: list[Diagnostic],
-          top: bool) -> None:
-    """Notes in an account folder and its subfolders; scandir gives file type and symlink-ness without a stat."""
-    subfolders = []
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if _IGNORED.search(entry.name) or not (entry.name.endswith(".md") or entry.is_dir()):
-            continue
-        display = f"{shown}/{entry.name}"
-        if entry.is_symlink() and _escapes(entry.path, root):
-            problems.append(Diagnostic(display, 0, "symlink points outside the notes folder; refused"))
-        elif entry.is_dir():
-            if entry.name != "assets" and not entry.is_symlink():
-                subfolders.append((entry.path, display))
-        elif not entry.is_file():
-            problems.append(Diagnostic(display, 0, "not a regular file (a broken symlink?); skipped", "warning"))
-        elif entry.name == ACCOUNT_FILE and not top:
-            problems.append(Diagnostic(display, 0, f"{ACCOUNT_FILE} belongs directly in the account folder, "
-                                                   "not in a subfolder; move it up"))
-        else:
-            is_account = top and entry.name == ACCOUNT_FILE
-            jobs.append(FileJob(display, entry.path, "account" if is_account else "note", slug))
-    for path, display in subfolders:
-        _walk(path, display, slug, root, jobs, problems, top=False)
-
-
-def _escapes(path: str, root: Path) -> bool:
-    return not Path(os.path.realpath(path)).is_relative_to(root)
-
-
 # -- assembling accounts -------------------------------------------------------------------
 
 
 def assemble(notes_shown: str, parsed: Sequence[ParsedFile], jobs: Sequence[FileJob],
              signals: Iterable[str] = ()) -> tuple[Portfolio, list[Diagnostic]]:
-    """Group parsed files into accounts and run the cross-file checks."""
-    diagnostics: list[Diagnostic] = [d for p in parsed for d in p.diagnostics]
-    accounts_meta: dict[str, ParsedFile] = {}
-    notes: dict[str, list[Note]] = {}
+    """Group parsed files into accounts (by slug) and run the cross-file checks."""
+    diagnostics: list[Diagnostic] = []
+    groups: dict[str, list[tuple[FileJob, ParsedFile]]] = {}
     for job, item in zip(jobs, parsed, strict=True):
-        if item.meta is None:
-            continue
-        if item.kind == "account":
-            accounts_meta[job.slug] = item
-        else:
-            notes.setdefault(job.slug, []).append(
-                Note(item.path, job.slug, item.meta, item.body, item.body_line, item.lines))
-    accounts = []
-    for slug in sorted(accounts_meta):
-        item = accounts_meta[slug]
-        account_notes = tuple(sorted(notes.get(slug, []), key=lambda n: (n.date, n.path)))
-        accounts.append(Account(slug, item.path, item.meta, item.body, item.body_line, account_notes, item.lines))
+        groups.setdefault(job.slug, []).append((job, item))
     vocabulary = frozenset(signals)
-    for account in accounts:
-        for check in ACCOUNT_CHECKS:
-            diagnostics.extend(check(account, vocabulary))
+    accounts = []
+    for slug in sorted(groups):
+        account, problems = assemble_account(slug, groups[slug], vocabulary)
+        diagnostics += problems
+        if account is not None:
+            accounts.append(account)
     return Portfolio(notes_shown, tuple(accounts)), diagnostics
+
+
+def assemble_account(slug: str, files: Sequence[tuple[FileJob, ParsedFile]],
+                     vocabulary: frozenset[str]) -> tuple[Account | None, list[Diagnostic]]:
+    """One account from its parsed files, with the parse problems and the account checks' findings.
+    None when its account.md is missing or did not parse (its notes cannot be judged without it)."""
+    diagnostics: list[Diagnostic] = [d for _, p in files for d in p.diagnostics]
+    meta = next((p for _, p in files if p.kind == "account" and p.meta is not None), None)
+    if meta is None:
+        return None, diagnostics
+    notes = sorted((Note(p.path, slug, p.meta, p.body, p.body_line, p.lines)
+                    for _, p in files if p.kind != "account" and p.meta is not None), key=lambda n: (n.date, n.path))
+    account = Account(slug, meta.path, meta.meta, meta.body, meta.body_line, tuple(notes), meta.lines)
+    for check in ACCOUNT_CHECKS:
+        diagnostics.extend(check(account, vocabulary))
+    return account, diagnostics
 
 
 def check_done_not_before_meeting(account: Account, _: frozenset[str]) -> list[Diagnostic]:

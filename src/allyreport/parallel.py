@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 from .cache import Stat, content_hash, file_stat
 from .diagnostics import Diagnostic
-from .loader import DEFAULT_MAX_NOTE_BYTES, FileJob, ParsedFile, _parse_job, assemble, discover, parse_file, read_capped
+from .layout import FileJob, discover
+from .loader import DEFAULT_MAX_NOTE_BYTES, ParsedFile, _parse_job, assemble, parse_file, read_capped
 from .model import Portfolio
 
 T = TypeVar("T")
@@ -30,6 +31,20 @@ def slices(count: int, parts: int) -> list[range]:
     """`count` items in `parts` contiguous ranges of near-equal size, in order."""
     parts = max(1, min(parts, count))
     bounds = [count * i // parts for i in range(parts + 1)]
+    return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
+
+
+def weighted_slices(weights: Sequence[int], parts: int) -> list[range]:
+    """Contiguous ranges of items whose summed weights are near-equal, in order."""
+    parts = max(1, min(parts, len(weights)))
+    total = sum(weights)
+    bounds, running, k = [0], 0, 1
+    for i, w in enumerate(weights):
+        running += w
+        while k < parts and running * parts >= total * k:
+            bounds.append(i + 1)
+            k += 1
+    bounds += [len(weights)] * (parts + 1 - len(bounds))
     return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
 
 
@@ -95,17 +110,6 @@ def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_byt
     parsed = parse_files(files, max_bytes, jobs, learn)
     portfolio, diagnostics = assemble(shown, parsed, files, signals)
     return portfolio, problems + diagnostics
-
-
-def render_slices(count: int, jobs: int, render: Callable[[range], list[Diagnostic]],
-                  per_worker: int = 50) -> list[Diagnostic]:
-    """Run render(range) over `count` items in workers; the first slice's problems that are not empty win,
-    exactly as a sequential loop stopping at the first error would report."""
-    parts = slices(count, max(1, min(jobs, count // per_worker)))
-    for problems in fork_map(lambda i: render(parts[i]), len(parts)):
-        if problems:
-            return problems
-    return []
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ from .templating import DEFAULT_TEMPLATES, find_asset
 if TYPE_CHECKING:
     from .build import Options, Project
     from .pdfdocs import PdfJob
+    from .settings import Settings
 
 MAX_ASSET_BYTES = 8 * 1024 * 1024
 FONT_DIR = Path(ttf_opensans.__file__).resolve().parent / "ttf"
@@ -223,16 +224,24 @@ def _mentions(name: str, roots: tuple[str, ...]) -> Iterator[tuple[str, int]]:
 
 
 def render_pdfs(project: Project, options: Options, stage: Path) -> list[Diagnostic]:
-    """Write every PDF of the build under `stage/pdf/`; the problems, if any, fail the build."""
-    from .pdfdocs import documents, template_problem
+    """Write every PDF of the project under `stage/pdf/`; the problems, if any, fail the build."""
+    from .pdfdocs import documents
 
-    spec = project.settings.spec
-    setup = make_setup(spec.page_size, spec.pdf_variant, options.templates)
-    (stage / "pdf").mkdir(exist_ok=True)
     jobs, problems = documents(project, options.templates)
     if problems:
         return problems
-    workers = min(options.jobs, 2 * len(project.verdicts) + 1)
+    return print_documents(jobs, project.settings, options, stage, 2 * len(project.verdicts) + 1)
+
+
+def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options, stage: Path,
+                    count: int) -> list[Diagnostic]:
+    """Print `count` documents under the staging folder, in `options.jobs` processes."""
+    from .pdfdocs import template_problem
+
+    spec = settings.spec
+    setup = make_setup(spec.page_size, spec.pdf_variant, options.templates)
+    (stage / "pdf").mkdir(exist_ok=True)
+    workers = min(options.jobs, count)
     try:
         problems = _in_workers(jobs, setup, stage, workers) if workers > 1 else _in_process(jobs, setup, stage)
     except jinja2.TemplateError as exc:

@@ -143,27 +143,37 @@ class Cited:
 
 def documents(project: Project, override: Path | None) -> tuple[Iterator[PdfJob], list[Diagnostic]]:
     """Every document of the build, rendered lazily; template errors are found before printing."""
-    env = pdf_environment(override)
+    templates, problems = document_templates(pdf_environment(override))
+    return (iter(()), problems) if problems else (_jobs(project, templates), [])
+
+
+def document_templates(env: jinja2.Environment) -> tuple[dict[str, jinja2.Template], list[Diagnostic]]:
     try:
-        templates = {k: env.get_template(f"pdf/{k}.html") for k in ("review", "plan", "portfolio")}
+        return {k: env.get_template(f"pdf/{k}.html") for k in ("review", "plan", "portfolio")}, []
     except jinja2.TemplateError as exc:
-        return iter(()), [template_problem(exc)]
-    return _jobs(project, templates), []
+        return {}, [template_problem(exc)]
 
 
 def _jobs(project: Project, templates: dict[str, jinja2.Template]) -> Iterator[PdfJob]:
-    as_of = notes_as_of(project)
-    portfolio = portfolio_info(project, as_of)
-    yield PdfJob(f"pdf/portfolio-{project.quarter}.pdf",
-                 templates["portfolio"].render(doc=portfolio, summary=summarize(project)))
+    yield portfolio_document(project, templates["portfolio"])
     for v in project.verdicts:
-        slug = v.account.slug
-        cited = cited_notes(v)
-        yield PdfJob(f"pdf/{slug}-review.pdf", templates["review"].render(
-            doc=account_info(project, v, "Account review", as_of), v=v, cited=cited,
-            anchors={c.note.path: c.anchor for c in cited}, history=recent_history(v)))
-        yield PdfJob(f"pdf/{slug}-plan.pdf", templates["plan"].render(
-            doc=account_info(project, v, "Relationship plan", as_of), v=v, actions=plan_actions(v), met=met(v)))
+        yield from account_documents(project, v, templates)
+
+
+def portfolio_document(project: Project, template: jinja2.Template) -> PdfJob:
+    return PdfJob(f"pdf/portfolio-{project.quarter}.pdf",
+                  template.render(doc=portfolio_info(project, project.as_of), summary=summarize(project)))
+
+
+def account_documents(project: Project, v: Verdict, templates: dict[str, jinja2.Template]) -> Iterator[PdfJob]:
+    """An account's review and plan."""
+    slug, as_of = v.account.slug, project.as_of
+    cited = cited_notes(v)
+    yield PdfJob(f"pdf/{slug}-review.pdf", templates["review"].render(
+        doc=account_info(project, v, "Account review", as_of), v=v, cited=cited,
+        anchors={c.note.path: c.anchor for c in cited}, history=recent_history(v)))
+    yield PdfJob(f"pdf/{slug}-plan.pdf", templates["plan"].render(
+        doc=account_info(project, v, "Relationship plan", as_of), v=v, actions=plan_actions(v), met=met(v)))
 
 
 def template_problem(exc: jinja2.TemplateError) -> Diagnostic:
@@ -187,12 +197,6 @@ def pdf_environment(override: Path | None) -> jinja2.Environment:
     env.filters["by_severity"] = lambda insights: sorted(insights, key=lambda i: _severity_rank(i.severity))
     env.filters["signed"] = lambda n: f"+{n}" if n > 0 else ("±0" if n == 0 else f"−{-n}")
     return env
-
-
-def notes_as_of(project: Project) -> dt.date:
-    """The last note up to the review quarter's end: the date every document is "as of"."""
-    dates = [v.account.notes[-1].date for v in project.verdicts if v.account.notes]
-    return max(dates) if dates else project.quarter.end
 
 
 def portfolio_info(project: Project, as_of: dt.date) -> DocInfo:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import frontmatter
 
-from .loader import SLUG, load_notes
+from .layout import SLUG
+from .loader import load_notes
 
 ACCOUNT_BODY = """\
 Where is this client heading? Write their strategy, their pressures and what their

@@ -90,34 +90,22 @@ def plan_page(slug: str) -> str:
 # -- rendering -----------------------------------------------------------------------------
 
 
-def render_site(project: Project, options: Options, stage: Path) -> list[Diagnostic]:
+def start(env: jinja2.Environment, stage: Path) -> dict[str, jinja2.Template]:
+    """Compile the account pages' templates and make their folders: before the workers fork."""
     _real_folder.cache_clear()  # folders may have moved since the last build in this process
     href_from.cache_clear()
-    env = site_environment(options)
+    (stage / "accounts").mkdir(exist_ok=True)
+    (stage / "plans").mkdir(exist_ok=True)
+    return {name: env.get_template(f"{name}.html") for name in ("review", "plan")}
+
+
+def render_portfolio(project: Project, env: jinja2.Environment, options: Options, stage: Path) -> list[Diagnostic]:
+    """The portfolio page and the assets; the accounts' pages are written by their workers (`units`)."""
     try:
-        pages = {name: env.get_template(f"{name}.html") for name in ("index", "review", "plan")}
         (stage / "assets").mkdir(exist_ok=True)
         for asset in ASSETS:
             shutil.copyfile(find_asset(asset, options.templates), stage / "assets" / asset)
-        write(stage / "index.html", pages["index"].render(portfolio_context(project)))
-        (stage / "accounts").mkdir(exist_ok=True)
-        (stage / "plans").mkdir(exist_ok=True)
-    except jinja2.TemplateError as exc:
-        return [template_problem(exc)]
-    from .parallel import render_slices
-
-    return render_slices(len(project.verdicts), options.jobs,
-                         lambda part: render_accounts(project, pages, stage, [project.verdicts[i] for i in part]))
-
-
-def render_accounts(project: Project, pages: dict[str, jinja2.Template], stage: Path,
-                    verdicts: list[Verdict]) -> list[Diagnostic]:
-    """The review and plan pages of some accounts (a worker's slice, or all of them)."""
-    try:
-        for v in verdicts:
-            context = account_context(project, v)
-            write(stage / review_page(v.account.slug), pages["review"].render(context))
-            write(stage / plan_page(v.account.slug), pages["plan"].render(context))
+        write(stage / "index.html", env.get_template("index.html").render(portfolio_context(project)))
     except jinja2.TemplateError as exc:
         return [template_problem(exc)]
     return []

@@ -1,0 +1,122 @@
+"""The notes folder's layout: which files are accounts and notes, and what is misplaced.
+
+Discovery reads folders only, never a file's bytes, and imports nothing heavy, so a build
+that turns out to have nothing to do stays quick. It records every folder it listed
+(`Layout.folders`): while none of them changed, the same files are there to find.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ACCOUNT_FILE = "account.md"
+# Editor droppings and OS metadata: never notes, never parsed.
+_IGNORED = re.compile(r"^(?:\.|~\$|#)|~$|\.(?:swp|swo|tmp|bak|orig)$")
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str  # display path
+    real: str  # filesystem path
+    kind: str
+    slug: str
+
+
+@dataclass
+class Layout:
+    """What discovery saw: the folders it listed, and whether any entry was a symlink (whose
+    target can change without its folder changing)."""
+
+    folders: list[str] = field(default_factory=list)
+    symlinks: bool = False
+
+
+def discover(notes_dir: Path, shown: str, seen: Layout | None = None) -> tuple[list[FileJob], list[Diagnostic]]:
+    """Every account folder and note file, in a stable order, plus layout problems.
+
+    Layout problems name a folder, not a line, so their line is 0.
+    """
+    seen = seen if seen is not None else Layout()
+    jobs: list[FileJob] = []
+    problems: list[Diagnostic] = []
+    root = notes_dir.resolve()
+    seen.folders.append(str(notes_dir))
+    entries = sorted((e for e in os.scandir(notes_dir) if not _IGNORED.search(e.name) and not e.name.startswith("_")),
+                     key=lambda e: e.name)
+    slugs = {e.name for e in entries if SLUG.fullmatch(e.name)}
+    for entry in entries:
+        where = f"{shown}/{entry.name}"
+        seen.symlinks |= entry.is_symlink()
+        problem = _folder_problem(entry, where, root, slugs, shown)
+        if problem:
+            problems.append(problem)
+        elif entry.is_dir():
+            found, errs = _account_files(entry.path, where, entry.name, root, seen)
+            jobs.extend(found)
+            problems.extend(errs)
+    return jobs, problems
+
+
+def _folder_problem(entry: os.DirEntry[str], where: str, root: Path, slugs: set[str], shown: str) -> Diagnostic | None:
+    """Why a top-level entry of the notes folder is not an account folder, if it is not."""
+    if entry.is_symlink() and _escapes(entry.path, root):
+        return Diagnostic(where, 0, "symlink points outside the notes folder; refused")
+    if not entry.is_dir():
+        if entry.name.endswith(".md") and entry.name.lower() not in {"readme.md", "index.md"}:
+            return Diagnostic(where, 0, "note is not inside an account folder; move it into notes/<account>/", "warning")
+        return None
+    if SLUG.fullmatch(entry.name):
+        return None
+    if entry.name.lower() in slugs:
+        return Diagnostic(where, 0, f"account folder differs from {shown}/{entry.name.lower()} only in letter case; "
+                                    "merge the two folders (slugs are lowercase)")
+    return Diagnostic(where, 0, f"account folder name '{entry.name[:40]}' is not a valid slug: "
+                                "use lowercase letters, digits and single hyphens")
+
+
+def _account_files(folder: str, shown: str, slug: str, root: Path,
+                   seen: Layout) -> tuple[list[FileJob], list[Diagnostic]]:
+    jobs: list[FileJob] = []
+    problems: list[Diagnostic] = []
+    _walk(folder, shown, slug, root, jobs, problems, seen, top=True)
+    if not any(job.kind == "account" for job in jobs):
+        problems.append(Diagnostic(f"{shown}/{ACCOUNT_FILE}", 0, f"account '{slug}' has no {ACCOUNT_FILE}; "
+                                                                 f"create it with: allyreport new {slug}"))
+    return jobs, problems
+
+
+def _walk(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], problems: list[Diagnostic],
+          seen: Layout, top: bool) -> None:
+    """Notes in an account folder and its subfolders; scandir gives file type and symlink-ness without a stat."""
+    seen.folders.append(folder)
+    subfolders = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if _IGNORED.search(entry.name) or not (entry.name.endswith(".md") or entry.is_dir()):
+            continue
+        display = f"{shown}/{entry.name}"
+        seen.symlinks |= entry.is_symlink()
+        if entry.is_symlink() and _escapes(entry.path, root):
+            problems.append(Diagnostic(display, 0, "symlink points outside the notes folder; refused"))
+        elif entry.is_dir():
+            if entry.name != "assets" and not entry.is_symlink():
+                subfolders.append((entry.path, display))
+        elif not entry.is_file():
+            problems.append(Diagnostic(display, 0, "not a regular file (a broken symlink?); skipped", "warning"))
+        elif entry.name == ACCOUNT_FILE and not top:
+            problems.append(Diagnostic(display, 0, f"{ACCOUNT_FILE} belongs directly in the account folder, "
+                                                   "not in a subfolder; move it up"))
+        else:
+            is_account = top and entry.name == ACCOUNT_FILE
+            jobs.append(FileJob(display, entry.path, "account" if is_account else "note", slug))
+    for path, display in subfolders:
+        _walk(path, display, slug, root, jobs, problems, seen, top=False)
+
+
+def _escapes(path: str, root: Path) -> bool:
+    return not Path(os.path.realpath(path)).is_relative_to(root)

@@ -1,0 +1,233 @@
+"""One account as a unit of work: parse its files, judge it, write its pages, keep a little.
+
+A build is an account-by-account affair: an account's pages and PDFs depend on its own
+files, the rules, the templates, the settings, the review quarter and (for the PDFs' "notes
+as of" date) the portfolio's last note date, and nothing else. So each account whose inputs
+changed is processed on its own, in a forked worker, start to finish (`judge_account`):
+its notes are parsed, checked, evaluated and rendered, then dropped. What comes back, and
+what the cache keeps, is small (`Judged`): its note dates, its diagnostics, its evaluator
+failures, its `levels.json` entry, and its verdict stripped of the notes (`strip`), from
+which the portfolio page and summary are drawn. No process ever holds every note at once.
+
+Stripped verdicts are pickled with the rules' levels and model left out (`persistent_id`),
+and put back with the live ones when read (`unpickle`): the rules are part of every cache
+key, so a verdict is only ever read back under the rules that made it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import pickle
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .diagnostics import Diagnostic, errors_only
+from .layout import FileJob
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .build import Options, Project
+    from .cache import Stat
+    from .engine import Verdict
+    from .rules import LevelModel, RuleSet
+
+Failure = tuple[str, str, str, str, int]  # origin, what, first account, error, how many accounts
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What is kept of one account after its work: small enough to send back and to cache."""
+
+    slug: str
+    dates: tuple[dt.date, ...]  # every note's date (from the parsed frontmatter), sorted
+    diagnostics: tuple[Diagnostic, ...]  # parsing, the account checks, an unknown target
+    failures: tuple[Failure, ...]  # conditions and messages of the rules that failed to evaluate
+    verdict: bytes | None  # the stripped verdict, pickled; None when not judged this quarter
+    json: str | None  # its entry of levels.json
+    files: tuple[str, ...]  # what it wrote under the staging folder (relative)
+    prints: tuple[str, ...]  # its PDFs, still to print (their HTML is in the print folder)
+    problem: Diagnostic | None = None  # a template error: the build fails
+
+    @property
+    def last(self) -> dt.date | None:
+        return self.dates[-1] if self.dates else None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every account's work shares; made before the workers fork, so they inherit it."""
+
+    project: Project  # judged nothing yet: settings, rules, model, quarter and as_of only
+    options: Options
+    pages: dict[str, jinja2.Template]  # review and plan
+    documents: dict[str, jinja2.Template]  # pdf/review and pdf/plan (empty without PDFs)
+    stage: Path
+    prints: Path  # where the PDFs' HTML waits for the printers
+    signals: frozenset[str]
+    max_bytes: int
+
+
+def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
+    """Parse, check, judge and render one account."""
+    from .engine import Evaluator, evaluate_account, target_problem
+    from .loader import _parse_job, assemble_account
+
+    parsed = [_parse_job(job, ctx.max_bytes) for job in jobs]
+    account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals)
+    dates = tuple(sorted(p.meta.date for p in parsed if p.kind == "note" and p.meta is not None))
+    if account is None or errors_only(found):
+        return Judged(slug, dates, tuple(found), (), None, None, (), ())
+    project = ctx.project
+    if problem := target_problem(account, project.model):
+        found.append(problem)
+    visible = tuple(n for n in account.notes if n.date <= project.quarter.end)
+    if account.notes and not visible:  # the relationship began after the quarter under review
+        return Judged(slug, dates, tuple(found), (), None, None, (), ())
+    if len(visible) != len(account.notes):
+        account = replace(account, notes=visible)
+    ev = Evaluator()
+    verdict = evaluate_account(account, project.rules, project.model, project.quarter, ev)
+    files, prints, problem = _render(ctx, verdict)
+    from .report import verdict_json
+
+    return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
+                  json.dumps(verdict_json(verdict), indent=2, ensure_ascii=False), files, prints, problem)
+
+
+def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], Diagnostic | None]:
+    import jinja2
+
+    from .pdfdocs import account_documents, template_problem
+    from .site import account_context, plan_page, review_page
+
+    files: list[str] = []
+    prints: list[str] = []
+    try:
+        context = account_context(ctx.project, v)
+        for name, page in ((review_page(v.account.slug), "review"), (plan_page(v.account.slug), "plan")):
+            (ctx.stage / name).write_text(ctx.pages[page].render(context), "utf-8")
+            files.append(name)
+        if ctx.documents:
+            for job in account_documents(ctx.project, v, ctx.documents):
+                (ctx.prints / (job.name.replace("/", "_") + ".html")).write_text(job.html, "utf-8")
+                prints.append(job.name)
+    except jinja2.TemplateError as exc:
+        return tuple(files), tuple(prints), template_problem(exc)
+    return tuple(files), tuple(prints), None
+
+
+def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jobs: int,
+                 tick: Callable[[int], None] | None = None) -> list[Judged]:
+    """`judge_account` for every account of `work`, in `jobs` forked workers; results in order.
+    Workers take contiguous slices, balanced by the number of files."""
+    from .parallel import MIN_FILES_PER_WORKER, fork_map, weighted_slices
+
+    files = sum(len(f) for _, f in work)
+    parts = weighted_slices([len(f) for _, f in work], max(1, min(jobs, files // MIN_FILES_PER_WORKER)))
+
+    def task(i: int) -> list[Judged]:
+        done = []
+        for k in parts[i]:
+            done.append(judge_account(ctx, *work[k]))
+            if tick:
+                tick(i)
+        return done
+
+    return [judged for chunk in fork_map(task, len(parts)) for judged in chunk]
+
+
+# -- the stripped verdict -----------------------------------------------------------------------
+
+
+def strip(v: Verdict) -> Verdict:
+    """The verdict without the notes and their sources: what the portfolio page and summary read."""
+    return replace(v, account=replace(v.account, notes=(), profile="", lines={}),
+                   window=replace(v.window, sources={}))
+
+
+def _shared(model: LevelModel) -> dict[int, tuple[str, ...]]:
+    return {id(model): ("model",), **{id(level): ("level", level.key) for level in model.levels}}
+
+
+def pickled(v: Verdict, model: LevelModel) -> bytes:
+    shared = _shared(model)
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
+            return shared.get(id(obj))
+
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(v)
+    return buffer.getvalue()
+
+
+def unpickle(data: Sequence[bytes], model: LevelModel) -> list[Verdict]:
+    levels = {level.key: level for level in model.levels}
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: tuple[str, ...]) -> Any:
+            return model if pid[0] == "model" else levels[pid[1]]
+
+    return [Unpickler(io.BytesIO(item)).load() for item in data]
+
+
+def levels_json(entries: Sequence[str]) -> str:
+    """levels.json from the accounts' entries: the bytes `json.dumps(list, indent=2)` would give."""
+    if not entries:
+        return "[]\n"
+    return "[\n" + ",\n".join("  " + e.replace("\n", "\n  ") for e in entries) + "\n]\n"
+
+
+def merge_failures(judged: Sequence[Judged]) -> list[Diagnostic]:
+    """The evaluator failures of all accounts, as one Evaluator over all of them would report."""
+    from .engine import Evaluator
+
+    merged: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for j in judged:
+        for origin, what, who, error, count in j.failures:
+            first = merged.get((origin, what))
+            merged[(origin, what)] = (first[0], first[1], first[2] + count) if first else (who, error, count)
+    return Evaluator.describe(merged)
+
+
+def rules_signals(rules: RuleSet) -> frozenset[str]:
+    return frozenset(rules.signals)
+
+
+# -- scanning: what changed, and a first guess at the notes' dates -------------------------------
+
+_DATE = re.compile(rb"^date:[ \t]*['\"]?(\d{4})-(\d\d)-(\d\d)\b", re.M)
+Scanned = tuple[str, "Stat", str, "dt.date | None"]  # file, its stat before reading, content hash, date
+
+
+def scan_file(job: FileJob, max_bytes: int) -> Scanned | None:
+    """Hash a file's bytes and guess its date from a glance at its text. The guess decides
+    only what to try first: the build checks it against the parsed dates (`build`)."""
+    from .cache import content_hash, file_stat
+
+    try:
+        stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
+        with open(job.real, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    match = _DATE.search(data) if job.kind == "note" else None
+    try:
+        day = dt.date(*map(int, match.groups())) if match else None
+    except ValueError:
+        day = None
+    return job.real, stat, content_hash(data), day
+
+
+def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[Scanned | None]:
+    from .parallel import fork_map, slices, workers_for
+
+    parts = slices(len(files), workers_for(len(files), jobs))
+    return [s for chunk in fork_map(lambda i: [scan_file(files[k], max_bytes) for k in parts[i]], len(parts))
+            for s in chunk]
