@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the judging modules load only when something is judged: a r
     from .model import Portfolio
     from .quarters import Quarter
     from .rules import LevelModel, RuleSet
-    from .units import Judged
+    from .units import Judged, Scanned
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
     from . import publish
 
     publish.check_output_dir(options.out, options.notes, options.templates)
-    with publish.locked(options.out):
+    with publish.locked(options.out), parallel.no_gc():
         return _build(settings, options, progress or Progress())
 
 
@@ -118,17 +118,6 @@ class Progress:
         return None
 
 
-@dataclass(frozen=True)
-class Survey:
-    """The notes as found, before anything is parsed."""
-
-    shown: str
-    groups: dict[str, list[FileJob]]  # account slug -> its files, by slug
-    problems: list[Diagnostic]  # of the layout
-    inputs: dict[str, str]  # account slug -> input key
-    guessed: dict[str, tuple[dt.date, ...]]  # dates glanced at in the files read to hash them
-
-
 def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
     from . import cache
 
@@ -140,8 +129,8 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
         state = None  # the rules, templates, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
-    survey = _survey(settings, options, index, state, progress)
-    whole = cache.combine(key, survey.problems, sorted(survey.inputs.items()))
+    survey = _survey(settings, options)
+    whole = cache.combine(key, survey.problems, [(slug, a.key) for slug, a in survey.accounts.items()])
     if state is not None and state.whole == whole and cache.exactly(out, state):
         index.save()
         return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
@@ -149,41 +138,26 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
     return _judge_and_render(settings, options, index, state, key, whole, survey, progress)
 
 
-def _survey(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
-            progress: Progress) -> Survey:
+def _survey(settings: Settings, options: Options) -> cache.Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them, and their dates glanced at for a first guess."""
     from . import cache
     from .units import scan_files
 
-    shown = _shown(options.notes)
-    files, problems = cache.discover_cached(options.notes, shown, options.out)
-    groups: dict[str, list[FileJob]] = {}
-    for job in files:
-        groups.setdefault(job.slug, []).append(job)
-    inputs = {slug: cache.input_key(slug, jobs, index) for slug, jobs in groups.items()}
-    unknown = [slug for slug, k in inputs.items() if k is None or state is None or slug not in state.accounts]
-    to_read = [job for slug in unknown for job in groups[slug]]
-    guessed: dict[str, list[dt.date]] = {slug: [] for slug in unknown}
-    for job, seen in zip(to_read, scan_files(to_read, settings.max_note_bytes, options.jobs), strict=True):
-        if seen is not None:
-            index.learn(*seen[:3])
-            if seen[3] is not None:
-                guessed[job.slug].append(seen[3])
-    for slug in unknown:
-        inputs[slug] = cache.input_key(slug, groups[slug], index) or "unreadable"
-    return Survey(shown, groups, problems, {s: k or "" for s, k in inputs.items()},
-                  {slug: tuple(sorted(days)) for slug, days in guessed.items()})
+    def scan(files: list[FileJob]) -> list[Scanned | None]:
+        return scan_files(files, settings.max_note_bytes, options.jobs)
+
+    return cache.survey(options.notes, _shown(options.notes), options.out, scan)
 
 
 def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
-                      key: str, whole: str, survey: Survey, progress: Progress) -> Outcome:
+                      key: str, whole: str, survey: cache.Survey, progress: Progress) -> Outcome:
     from . import publish
     from .cache import folder as cache_folder
     from .model import Portfolio
     from .quarters import Quarter
     from .rules import load_rules
-    from .units import merge_failures, unpickle
+    from .units import merge_failures, portfolio_verdicts
 
     outcome = Outcome()
     rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
@@ -197,8 +171,8 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         return outcome
     model = rules.models[model_key]
     previous = state.accounts if state is not None else {}
-    dates = {slug: (previous[slug].judged.dates if slug in previous and previous[slug].input == survey.inputs[slug]
-                    else survey.guessed.get(slug, ())) for slug in survey.groups}
+    dates = {slug: (previous[slug].judged.dates if slug in previous and previous[slug].input == a.key
+                    else a.guessed()) for slug, a in survey.accounts.items()}
     when = _when(options, dates) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
     stage = publish.staging_dir(options.out)
     prints = cache_folder(options.out) / f"print-{os.getpid()}"
@@ -221,7 +195,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
             publish.discard(stage)
             return outcome
         project = Project(settings, Portfolio(survey.shown, ()), rules, model, found[0],
-                          tuple(unpickle([j.verdict for j in judged if j.verdict is not None], model)), found[1])
+                          tuple(portfolio_verdicts(judged, model, found[0])), found[1])
         outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
         common, portfolio_pdf, problems = _portfolio(project, options, state, judged, stage, prints, progress)
@@ -257,31 +231,33 @@ def _when(options: Options, dates: dict[str, tuple[dt.date, ...]]) -> tuple[Quar
     return quarter, notes_as_of((d for days in dates.values() for d in days), quarter)
 
 
-def _accounts(project: Project, options: Options, survey: Survey, previous: dict[str, cache.AccountRecord],
+def _accounts(project: Project, options: Options, survey: cache.Survey, previous: dict[str, cache.AccountRecord],
               key: str, stage: Path, prints: Path,
               progress: Progress) -> tuple[list[Judged], set[str], bool]:
     """Every account's result for `project`'s quarter: reused when its output key is unchanged and
     its files intact (hard-linked into the stage), else worked out in the workers."""
     from . import cache
     from .pdfdocs import document_templates, pdf_environment, template_problem
-    from .site import site_environment, start
+    from .site import compiled_templates, site_environment, start
     from .units import Context, Judged, run_accounts
 
     reuse: dict[str, Judged] = {}
     work: list[tuple[str, list[FileJob]]] = []
-    for slug, files in survey.groups.items():
+    for slug, account in survey.accounts.items():
         record = previous.get(slug)
-        if record and record.output == _output_key(key, survey.inputs[slug], project, options) \
+        if record and record.output == _output_key(key, account.key, project, options) \
                 and cache.intact(options.out, record.files):
             cache.link_into(options.out, sorted(record.files), stage)
             reuse[slug] = record.judged
         else:
-            work.append((slug, files))
+            work.append((slug, account.jobs(slug)))
     import jinja2
 
     try:
         pages = start(site_environment(options), stage)
-        documents, problems = document_templates(pdf_environment(options.templates)) if options.pdf else ({}, [])
+        compiled = compiled_templates(options)
+        documents, problems = (document_templates(pdf_environment(options.templates, compiled)) if options.pdf
+                               else ({}, []))
     except jinja2.TemplateError as exc:
         problems = [template_problem(exc)]
     if problems:
@@ -306,18 +282,18 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
                prints: Path, progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print."""
     from . import cache
-    from .site import render_portfolio, site_environment
+    from .site import compiled_templates, render_portfolio, site_environment
     from .units import levels_json
 
     (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
-    problems = render_portfolio(project, site_environment(options), options, stage)
+    problems = render_portfolio(project, site_environment(options), options, stage, {j.slug: j.row for j in judged})
     common = ["index.html", "levels.json", *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
     if problems or not options.pdf:
         return common, "", problems
     from .pdf import print_documents
     from .pdfdocs import PdfJob, document_templates, pdf_environment, portfolio_document
 
-    templates, problems = document_templates(pdf_environment(options.templates))
+    templates, problems = document_templates(pdf_environment(options.templates, compiled_templates(options)))
     if problems:
         return common, "", problems
     summary = portfolio_document(project, templates["portfolio"])
@@ -338,7 +314,7 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
     return common, digest, print_documents(documents(), project.settings, options, stage, len(jobs))
 
 
-def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, survey: Survey, judged: list[Judged],
+def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, survey: cache.Survey, judged: list[Judged],
               previous: dict[str, cache.AccountRecord], reused: set[str], when: tuple[Quarter, dt.date] | None,
               common: list[str], portfolio_pdf: str, outcome: Outcome) -> None:
     """After a successful publish: each account's keys and result, and the published files' stats."""
@@ -350,8 +326,9 @@ def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, su
     accounts = {}
     for j in judged:
         files = list(previous[j.slug].files) if j.slug in reused else [*j.files, *j.prints]
-        accounts[j.slug] = cache.AccountRecord(survey.inputs[j.slug], _output_key(key, survey.inputs[j.slug],
-                                               project, options), replace(j, prints=()),
+        input_key = survey.accounts[j.slug].key
+        accounts[j.slug] = cache.AccountRecord(input_key, _output_key(key, input_key, project, options),
+                                               replace(j, prints=()),
                                                cache.published(options.out, files))
     cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
                                               cache.published(options.out, common), portfolio_pdf,

@@ -24,13 +24,16 @@ tests/test_incremental.py prove each case).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import marshal
 import os
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import __version__
 from .diagnostics import Diagnostic
@@ -69,18 +72,22 @@ def out_stat(path: str) -> Stat:
     return (s.st_mtime_ns, 0, s.st_size, s.st_ino)
 
 
-def _read(path: Path) -> object:
+def _read(path: Path, plain: bool = False) -> object:
+    """A value `_write` saved, or None. `plain` values (built-in types only) use marshal: several
+    times faster than pickle for the big tables of files."""
     try:
-        found, value = pickle.loads(path.read_bytes())
+        found, value = (marshal if plain else pickle).loads(path.read_bytes())
     except Exception:  # missing, unreadable, or from another version: start afresh
         return None
     return value if found == (FORMAT, __version__) else None
 
 
-def _write(path: Path, value: object) -> None:
+def _write(path: Path, value: object, plain: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(pickle.dumps(((FORMAT, __version__), value), protocol=pickle.HIGHEST_PROTOCOL))
+    data = ((FORMAT, __version__), value)
+    blob = marshal.dumps(data) if plain else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
+    temporary.write_bytes(blob)
     os.replace(temporary, path)
 
 
@@ -93,16 +100,18 @@ class StatIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        saved = _read(path)
+        saved = _read(path, plain=True)
         self.saved_ns: int = 0
         self.old: dict[str, tuple[Stat, str]] = {}
         if isinstance(saved, tuple):
             self.saved_ns, self.old = saved
         self.new: dict[str, tuple[Stat, str]] = {}
+        self.dirty = False  # a hash was computed: worth saving
 
     def learn(self, path: str, stat: Stat, digest: str) -> None:
         """A hash computed elsewhere from bytes read after taking `stat` (a scanning worker's)."""
         self.new[path] = (stat, digest)
+        self.dirty = True
 
     def known(self, path: str) -> str | None:
         """The content hash if this build or a trusted stat says it, else None (the file must be read)."""
@@ -118,6 +127,26 @@ class StatIndex:
             return old[1]
         return None
 
+    def all_known(self, paths: list[str]) -> list[str] | None:
+        """`known` for many files, or None as soon as one must be read: the survey's inner loop,
+        run for every note of every account on every build, so written for speed."""
+        new, old, stat, recent = self.new, self.old, os.stat, self.saved_ns - RACY_NS
+        found = []
+        for path in paths:
+            entry = new.get(path)
+            if entry is None:
+                try:
+                    s = stat(path)
+                except OSError:
+                    return None
+                now = (s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino)
+                entry = old.get(path)
+                if entry is None or entry[0] != now or now[0] >= recent or now[1] >= recent:
+                    return None
+                new[path] = entry
+            found.append(entry[1])
+        return found
+
     def digest(self, path: str) -> str:
         value = self.known(path)
         if value is not None:
@@ -129,10 +158,13 @@ class StatIndex:
         except OSError:
             return "unreadable"
         self.new[path] = (stat, value)
+        self.dirty = True
         return value
 
     def save(self) -> None:
-        _write(self.path, (time.time_ns(), self.new))
+        if not self.dirty and self.path.exists():
+            return
+        _write(self.path, (time.time_ns(), self.new), plain=True)
 
 
 def _tree(root: Path, index: StatIndex, h: hashlib._Hash) -> None:
@@ -162,46 +194,128 @@ def global_key(settings: Settings, options: Options, shown: str, index: StatInde
     return h.hexdigest()
 
 
-def input_key(slug: str, files: list[FileJob], index: StatIndex) -> str | None:
-    """A hash of an account's files; None when one of them must be read first."""
-    h = hashlib.sha256(slug.encode())
-    for job in files:
-        digest = index.known(job.real)
-        if digest is None:
-            return None
-        h.update(f"\0{job.path}\0{job.kind}\0{digest}".encode())
-    return h.hexdigest()
-
-
 def combine(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-# -- the notes folder's layout ------------------------------------------------------------------
+# -- the notes' files: what is there, and what changed --------------------------------------------
+
+FileRow = tuple[str, str, str]  # display path, filesystem path, kind
 
 
-def discover_cached(notes: Path, shown: str, out: Path) -> tuple[list[FileJob], list[Diagnostic]]:
-    """`layout.discover`, reused while no folder it listed has changed (a folder's stat changes
-    when an entry is added, removed or renamed in it). Never reused when it met a symlink."""
-    path = folder(out) / f"{out.name}.layout"
-    saved = _read(path)
+class AccountFiles(NamedTuple):
+    """An account's files as last seen, kept between builds (with marshal: plain values only)."""
+
+    rows: tuple[FileRow, ...]
+    stats: tuple[Stat | None, ...]
+    digests: tuple[str, ...]
+    days: tuple[int, ...]  # each note's date at a glance (`units.scan_file`), as an ordinal; 0 if none
+    key: str  # the input key: a hash of the slug and every file's path, kind and bytes
+    settled: bool  # every stat older than the record by RACY_NS: equal stats mean equal bytes
+
+    def jobs(self, slug: str) -> list[FileJob]:
+        return [FileJob(path, real, kind, slug) for path, real, kind in self.rows]
+
+    def guessed(self) -> tuple[dt.date, ...]:
+        return tuple(sorted(dt.date.fromordinal(d) for d in self.days if d))
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The notes as found, before anything is parsed: each account's files and input key."""
+
+    shown: str
+    problems: list[Diagnostic]  # of the layout
+    accounts: dict[str, AccountFiles]  # by slug, sorted
+    changed: frozenset[str]  # accounts with a file whose stat changed (read again to hash it)
+
+
+Scan = Callable[[list[FileJob]], list["tuple[str, Stat, str, dt.date | None] | None"]]
+
+
+def _stat(path: str) -> Stat | None:
+    try:
+        s = os.stat(path)
+    except OSError:
+        return None
+    return (s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino)
+
+
+def survey(notes: Path, shown: str, out: Path, scan: Scan) -> Survey:
+    """Every account's files and input key. Discovery is reused while no folder changed; a file
+    is read again (by `scan`, in workers when many) only when its stat changed."""
+    saved = _read(folder(out) / f"{out.name}.files", plain=True)
     where = (str(notes.resolve()), shown)
+    old: dict[str, AccountFiles] = {}
+    saved_ns, problems, folders = 0, [], None
+    rows: dict[str, tuple[FileRow, ...]] | None = None
     if isinstance(saved, tuple) and saved[0] == where:
-        _, saved_ns, folders, jobs, problems = saved
-        try:
-            if all(file_stat(f) == stat and _trusted(stat, saved_ns) for f, stat in folders):
-                return [FileJob(*job) for job in jobs], problems
-        except OSError:
-            pass
-    seen = Layout()
-    jobs, problems = discover(notes, shown, seen)
-    if not seen.symlinks:
-        try:
-            stats = [(f, file_stat(f)) for f in seen.folders]
-        except OSError:
-            return jobs, problems
-        _write(path, (where, time.time_ns(), stats, [(j.path, j.real, j.kind, j.slug) for j in jobs], problems))
-    return jobs, problems
+        _, saved_ns, folders, problem_rows, kept = saved
+        old = {slug: AccountFiles._make(a) for slug, a in kept.items()}
+        if folders is not None and all(_stat(f) == stat and _trusted(stat, saved_ns) for f, stat in folders):
+            rows = {slug: a.rows for slug, a in old.items()}
+            problems = [Diagnostic(*p) for p in problem_rows]
+    rediscovered = rows is None
+    if rows is None:
+        seen = Layout()
+        found, problems = discover(notes, shown, seen)
+        grouped: dict[str, list[FileRow]] = {}
+        for job in found:
+            grouped.setdefault(job.slug, []).append((job.path, job.real, job.kind))
+        rows = {slug: tuple(r) for slug, r in sorted(grouped.items())}
+        folders = None if seen.symlinks else tuple((f, _stat(f)) for f in seen.folders)
+    accounts: dict[str, AccountFiles] = {}
+    pending: list[tuple[str, tuple[FileRow, ...], tuple[Stat | None, ...]]] = []
+    for slug, files in rows.items():
+        stats = tuple(_stat(real) for _, real, _ in files)
+        before = old.get(slug)
+        if before is not None and before.settled and before.rows == files and before.stats == stats:
+            accounts[slug] = before
+        else:
+            pending.append((slug, files, stats))
+    accounts.update(_rehash(pending, old, saved_ns, scan))
+    result = Survey(shown, problems, dict(sorted(accounts.items())), frozenset(slug for slug, _, _ in pending))
+    if pending or rediscovered:
+        _save_files(out, where, folders, problems, result.accounts)
+    return result
+
+
+def _rehash(pending: list[tuple[str, tuple[FileRow, ...], tuple[Stat | None, ...]]], old: dict[str, AccountFiles],
+            saved_ns: int, scan: Scan) -> dict[str, AccountFiles]:
+    """The accounts whose stats changed: a file whose stat is as recorded keeps its hash and date,
+    the others are read."""
+    known: dict[str, tuple[Stat | None, str, int]] = {}
+    for slug, _, _ in pending:
+        if slug in old:
+            before = old[slug]
+            known.update((r[1], (st, d, day)) for r, st, d, day in zip(before.rows, before.stats, before.digests,
+                                                                          before.days, strict=True))
+    to_read: list[FileJob] = []
+    for slug, files, stats in pending:
+        for (path, real, kind), stat in zip(files, stats, strict=True):
+            hit = known.get(real)
+            if not (hit and stat is not None and hit[0] == stat and _trusted(stat, saved_ns)):
+                to_read.append(FileJob(path, real, kind, slug))
+    for job, seen in zip(to_read, scan(to_read), strict=True):
+        known[job.real] = (seen[1], seen[2], seen[3].toordinal() if seen[3] else 0) if seen else (None, "unreadable", 0)
+    done = {}
+    for slug, files, _ in pending:
+        facts = [known[real] for _, real, _ in files]
+        digests = tuple(f[1] for f in facts)
+        key = hashlib.sha256("\0".join([slug, *(f"{p}\0{k}\0{d}" for (p, _, k), d in zip(files, digests, strict=True))
+                                        ]).encode()).hexdigest()
+        done[slug] = AccountFiles(files, tuple(f[0] for f in facts), digests, tuple(f[2] for f in facts), key, False)
+    return done
+
+
+def _save_files(out: Path, where: tuple[str, str], folders: object, problems: list[Diagnostic],
+                accounts: dict[str, AccountFiles]) -> None:
+    now = time.time_ns()
+    settled = {slug: tuple(a._replace(settled=a.settled or all(s is not None and _trusted(s, now) for s in a.stats)))
+               for slug, a in accounts.items()}
+    _write(folder(out) / f"{out.name}.files",
+           (where, now, folders, [(p.path, p.line, p.message, p.severity, p.column) for p in problems], settled),
+           plain=True)
 
 
 # -- what the last build left -------------------------------------------------------------------

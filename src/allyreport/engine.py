@@ -102,6 +102,11 @@ class Verdict:
     def next_level(self) -> Level | None:
         return self.model.above(self.level)
 
+    @property
+    def open_invest(self) -> int:
+        """Investments in the relationship still open at the window's end."""
+        return int(self.window.values.get("open_invest") or 0)
+
 
 class Evaluator:
     """Holds one simpleeval instance; conditions were parsed once when the rules loaded.
@@ -292,7 +297,8 @@ def latest_quarter(portfolio: Portfolio) -> Quarter | None:
 def notes_as_of(dates: Iterable[dt.date], quarter: Quarter) -> dt.date:
     """The last note date up to the quarter's end (of all the notes' `dates`): the date every
     document is "as of"; the quarter's end when there is none."""
-    return max((d for d in dates if d <= quarter.end), default=quarter.end)
+    end = quarter.end
+    return max((d for d in dates if d <= end), default=end)
 
 
 def open_actions(account: Account, asof: dt.date) -> list[tuple[Source, Any]]:

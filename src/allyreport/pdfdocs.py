@@ -11,6 +11,7 @@ more"), and the full table goes to an appendix.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -101,10 +102,22 @@ class LevelCount:
 
 @dataclass(frozen=True)
 class Move:
-    """An account that changed level, and why: the checks that decided it."""
+    """An account that changed level, and why: the checks that decided it (worked out only for the
+    moves a page shows, since it reads the verdict's findings)."""
 
     verdict: Verdict
-    reason: tuple[Check, ...]  # up: the new level's conditions; down: what the previous level now lacks
+
+    @functools.cached_property
+    def reason(self) -> tuple[Check, ...]:
+        """Up: the new level's conditions the previous level did not have; down: what the previous
+        level now lacks."""
+        v = self.verdict
+        if v.movement == "up":
+            named = tuple(c for c in v.finding.checks if c.values)
+            had = {c.text for c in v.previous.conditions} if v.previous else set()
+            return tuple(c for c in named if c.text not in had) or named
+        lacks = next((checks for level, checks in v.higher if v.previous and level.key == v.previous.key), ())
+        return tuple(c for c in lacks if not c.holds)
 
 
 @dataclass(frozen=True)
@@ -188,8 +201,8 @@ def template_problem(exc: jinja2.TemplateError) -> Diagnostic:
     return Diagnostic(path, (where.lineno or 0) if where else 0, f"template error: {exc.message or exc}")
 
 
-def pdf_environment(override: Path | None) -> jinja2.Environment:
-    env = environment(override)
+def pdf_environment(override: Path | None, compiled: Path | None = None) -> jinja2.Environment:
+    env = environment(override, compiled)
     env.filters["fmt"] = fmt
     env.filters["tq"] = lambda value: "—" if value is None else f"{value:.1f}"
     env.filters["percent"] = lambda value: "—" if value is None else f"{value:.0%}"
@@ -263,13 +276,13 @@ def summarize(project: Project) -> PortfolioSummary:
         accounts=len(verdicts),
         new=sum(1 for v in verdicts if v.previous is None),
         levels=level_counts(project.model.levels, verdicts),
-        up=Capped.of(sorted((_move_up(v) for v in verdicts if v.movement == "up"), key=_move_order)),
-        down=Capped.of(sorted((_move_down(v) for v in verdicts if v.movement == "down"), key=_move_order)),
+        up=Capped.of(sorted((Move(v) for v in verdicts if v.movement == "up"), key=_move_order)),
+        down=Capped.of(sorted((Move(v) for v in verdicts if v.movement == "down"), key=_move_order)),
         risks=risk_groups(verdicts),
         critical=sum(1 for v in verdicts if any(i.severity == "critical" for i in v.insights)),
         worst=Capped.of(sorted((v for v in verdicts if v.insights), key=_risk_order)),
         no_plan=Capped.of([v for v in sorted(verdicts, key=lambda v: v.level.rank)
-                           if not v.window.values.get("open_invest")]),
+                           if not v.open_invest]),
         rows=tuple(verdicts),
     )
 
@@ -278,18 +291,6 @@ def level_counts(levels: tuple[Level, ...], verdicts: list[Verdict]) -> tuple[Le
     now = Counter(v.level.key for v in verdicts)
     before = Counter(v.previous.key for v in verdicts if v.previous is not None)
     return tuple(LevelCount(lv, now[lv.key], before[lv.key]) for lv in levels)
-
-
-def _move_up(v: Verdict) -> Move:
-    """The new level's conditions the previous level did not already have: what changed."""
-    named = tuple(c for c in v.finding.checks if c.values)
-    had = {c.text for c in v.previous.conditions} if v.previous else set()
-    return Move(v, tuple(c for c in named if c.text not in had) or named)
-
-
-def _move_down(v: Verdict) -> Move:
-    lacks = next((checks for level, checks in v.higher if v.previous and level.key == v.previous.key), ())
-    return Move(v, tuple(c for c in lacks if not c.holds))
 
 
 def _move_order(m: Move) -> tuple[int, int, str]:

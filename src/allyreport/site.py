@@ -96,16 +96,19 @@ def start(env: jinja2.Environment, stage: Path) -> dict[str, jinja2.Template]:
     href_from.cache_clear()
     (stage / "accounts").mkdir(exist_ok=True)
     (stage / "plans").mkdir(exist_ok=True)
-    return {name: env.get_template(f"{name}.html") for name in ("review", "plan")}
+    return {name: env.get_template(f"{name}.html") for name in ("review", "plan", "_row")}
 
 
-def render_portfolio(project: Project, env: jinja2.Environment, options: Options, stage: Path) -> list[Diagnostic]:
-    """The portfolio page and the assets; the accounts' pages are written by their workers (`units`)."""
+def render_portfolio(project: Project, env: jinja2.Environment, options: Options, stage: Path,
+                     rows: dict[str, str]) -> list[Diagnostic]:
+    """The portfolio page and the assets; the accounts' pages and table rows were written by their
+    workers (`units`)."""
     try:
         (stage / "assets").mkdir(exist_ok=True)
         for asset in ASSETS:
             shutil.copyfile(find_asset(asset, options.templates), stage / "assets" / asset)
-        write(stage / "index.html", env.get_template("index.html").render(portfolio_context(project)))
+        context = portfolio_context(project) | {"rows": {slug: Markup(row) for slug, row in rows.items()}}
+        write(stage / "index.html", env.get_template("index.html").render(context))
     except jinja2.TemplateError as exc:
         return [template_problem(exc)]
     return []
@@ -116,7 +119,7 @@ def write(path: Path, text: str) -> None:
 
 
 def site_environment(options: Options) -> jinja2.Environment:
-    env = pdf_environment(options.templates)
+    env = pdf_environment(options.templates, compiled_templates(options))
     out = options.out.resolve()
 
     @jinja2.pass_context
@@ -126,6 +129,12 @@ def site_environment(options: Options) -> jinja2.Environment:
     env.filters.update(note_markdown=note_markdown, source_href=source_href)
     env.globals.update(review_page=review_page, plan_page=plan_page, with_pdf=options.pdf, charts=charts)
     return env
+
+
+def compiled_templates(options: Options) -> Path:
+    from .cache import folder
+
+    return folder(options.out) / "templates"
 
 
 @functools.lru_cache(maxsize=65536)
@@ -165,6 +174,10 @@ def portfolio_context(project: Project) -> dict[str, Any]:
         "insight_keys": sorted({i.key for v in summary.rows for i in v.insights}),
         "peak": max([c.now for c in summary.levels] + [1]),
     }
+
+
+def row_context(project: Project, v: Verdict) -> dict[str, Any]:
+    return {"project": project, "v": v, "root": ""}
 
 
 # -- an account's review and plan ----------------------------------------------------------

@@ -20,7 +20,9 @@ from markupsafe import Markup
 DEFAULT_TEMPLATES = Path(str(resources.files("allyreport").joinpath("templates")))
 
 
-def environment(override: Path | None = None) -> jinja2.Environment:
+def environment(override: Path | None = None, compiled: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; `compiled` keeps compiled templates between builds (Jinja checks
+    each one against its source, so an edited template is always compiled afresh)."""
     loaders: list[jinja2.BaseLoader] = []
     if override is not None:
         loaders.append(jinja2.FileSystemLoader(str(override)))
@@ -32,9 +34,15 @@ def environment(override: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(_folder(compiled)) if compiled else None,
     )
     env.filters["markdown"] = render_markdown
     return env
+
+
+def _folder(path: Path) -> str:
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
 
 
 def find_asset(name: str, override: Path | None = None) -> Path:

@@ -17,6 +17,8 @@ key, so a verdict is only ever read back under the rules that made it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import io
 import json
 import pickle
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from .rules import LevelModel, RuleSet
 
 Failure = tuple[str, str, str, str, int]  # origin, what, first account, error, how many accounts
+# slug, name, owner, level, previous level, target level, movement, trust, open investments,
+# insights (key, title, severity, message, move): see `light`
+Light = tuple[str, str, str, str, str | None, str | None, str, Any, int, tuple[tuple[str, str, str, str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Judged:
     """What is kept of one account after its work: small enough to send back and to cache."""
 
     slug: str
-    dates: tuple[dt.date, ...]  # every note's date (from the parsed frontmatter), sorted
+    days: tuple[int, ...]  # every note's date (from the parsed frontmatter) as an ordinal, sorted
     diagnostics: tuple[Diagnostic, ...]  # parsing, the account checks, an unknown target
     failures: tuple[Failure, ...]  # conditions and messages of the rules that failed to evaluate
     verdict: bytes | None  # the stripped verdict, pickled; None when not judged this quarter
@@ -53,10 +58,12 @@ class Judged:
     files: tuple[str, ...]  # what it wrote under the staging folder (relative)
     prints: tuple[str, ...]  # its PDFs, still to print (their HTML is in the print folder)
     problem: Diagnostic | None = None  # a template error: the build fails
+    light: Light | None = None  # what the portfolio reads of every verdict (`portfolio_verdicts`)
+    row: str = ""  # its row of the portfolio's table (templates/_row.html)
 
     @property
-    def last(self) -> dt.date | None:
-        return self.dates[-1] if self.dates else None
+    def dates(self) -> tuple[dt.date, ...]:
+        return tuple(dt.date.fromordinal(d) for d in self.days)
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class Context:
 
     project: Project  # judged nothing yet: settings, rules, model, quarter and as_of only
     options: Options
-    pages: dict[str, jinja2.Template]  # review and plan
+    pages: dict[str, jinja2.Template]  # review, plan and _row
     documents: dict[str, jinja2.Template]  # pdf/review and pdf/plan (empty without PDFs)
     stage: Path
     prints: Path  # where the PDFs' HTML waits for the printers
@@ -80,7 +87,7 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
 
     parsed = [_parse_job(job, ctx.max_bytes) for job in jobs]
     account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals)
-    dates = tuple(sorted(p.meta.date for p in parsed if p.kind == "note" and p.meta is not None))
+    dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None))
     if account is None or errors_only(found):
         return Judged(slug, dates, tuple(found), (), None, None, (), ())
     project = ctx.project
@@ -93,33 +100,37 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
         account = replace(account, notes=visible)
     ev = Evaluator()
     verdict = evaluate_account(account, project.rules, project.model, project.quarter, ev)
-    files, prints, problem = _render(ctx, verdict)
+    files, prints, row, problem = _render(ctx, verdict)
     from .report import verdict_json
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
-                  json.dumps(verdict_json(verdict), indent=2, ensure_ascii=False), files, prints, problem)
+                  json.dumps(verdict_json(verdict), indent=2, ensure_ascii=False), files, prints, problem,
+                  light(verdict), row)
 
 
-def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], Diagnostic | None]:
+def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], str, Diagnostic | None]:
+    """Its review and plan pages, its row of the portfolio table, and its PDFs' HTML."""
     import jinja2
 
     from .pdfdocs import account_documents, template_problem
-    from .site import account_context, plan_page, review_page
+    from .site import account_context, plan_page, review_page, row_context
 
     files: list[str] = []
     prints: list[str] = []
+    row = ""
     try:
         context = account_context(ctx.project, v)
         for name, page in ((review_page(v.account.slug), "review"), (plan_page(v.account.slug), "plan")):
             (ctx.stage / name).write_text(ctx.pages[page].render(context), "utf-8")
             files.append(name)
+        row = ctx.pages["_row"].render(row_context(ctx.project, v))
         if ctx.documents:
             for job in account_documents(ctx.project, v, ctx.documents):
                 (ctx.prints / (job.name.replace("/", "_") + ".html")).write_text(job.html, "utf-8")
                 prints.append(job.name)
     except jinja2.TemplateError as exc:
-        return tuple(files), tuple(prints), template_problem(exc)
-    return tuple(files), tuple(prints), None
+        return tuple(files), tuple(prints), row, template_problem(exc)
+    return tuple(files), tuple(prints), row, None
 
 
 def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jobs: int,
@@ -132,12 +143,20 @@ def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jo
     parts = weighted_slices([len(f) for _, f in work], max(1, min(jobs, files // MIN_FILES_PER_WORKER)))
 
     def task(i: int) -> list[Judged]:
-        done = []
-        for k in parts[i]:
-            done.append(judge_account(ctx, *work[k]))
-            if tick:
-                tick(i)
-        return done
+        was = gc.isenabled()
+        gc.freeze()  # what the process holds stays; what one account leaves behind is collected
+        gc.enable()
+        try:
+            done = []
+            for k in parts[i]:
+                done.append(judge_account(ctx, *work[k]))
+                if tick:
+                    tick(i)
+            return done
+        finally:
+            if not was:
+                gc.disable()
+            gc.unfreeze()
 
     return [judged for chunk in fork_map(task, len(parts)) for judged in chunk]
 
@@ -149,6 +168,62 @@ def strip(v: Verdict) -> Verdict:
     """The verdict without the notes and their sources: what the portfolio page and summary read."""
     return replace(v, account=replace(v.account, notes=(), profile="", lines={}),
                    window=replace(v.window, sources={}))
+
+
+def light(v: Verdict) -> Light:
+    return (v.account.slug, v.account.name, v.account.meta.owner, v.level.key, v.previous.key if v.previous else None,
+            v.target.key if v.target else None, v.movement, v.trust, v.open_invest,
+            tuple((i.key, i.title, i.severity, i.message, i.move) for i in v.insights))
+
+
+class Lazy:
+    """Some attributes known up front, any other read from the full object, loaded on first use.
+
+    The portfolio page and summary read a few facts of every account (name, owner, level,
+    movement, trust quotient, insights) and more only of the few they list in full; these
+    stand-ins for the cached stripped verdicts answer the former at once and unpickle the
+    verdict only for the latter. Templates cannot tell the difference."""
+
+    __slots__ = ("_known", "_load")
+
+    def __init__(self, known: dict[str, Any], load: Callable[[], Any]) -> None:
+        self._known = known
+        self._load = load
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._known[name]
+        except KeyError:
+            return getattr(self._load(), name)
+
+
+def portfolio_verdicts(judged: Sequence[Judged], model: LevelModel, quarter: Any) -> list[Verdict]:
+    """Every judged account's verdict, as the portfolio reads it (`Lazy`)."""
+    levels = {level.key: level for level in model.levels}
+    found: list[Any] = []
+    for j in judged:
+        if j.verdict is None or j.light is None:
+            continue
+        full = functools.cache(functools.partial(_one, j.verdict, model))
+        slug, name, owner, level, previous, target, movement, trust, invest, insights = j.light
+        meta = Lazy({"owner": owner}, lambda f=full: f().account.meta)  # type: ignore[misc]
+        account = Lazy({"slug": slug, "name": name, "meta": meta}, lambda f=full: f().account)  # type: ignore[misc]
+        keys = ("key", "title", "severity", "message", "move")
+        shown = tuple(Lazy(dict(zip(keys, i, strict=True)), functools.partial(_insight, full, n))
+                      for n, i in enumerate(insights))
+        found.append(Lazy({"account": account, "model": model, "quarter": quarter, "level": levels[level],
+                           "previous": levels[previous] if previous else None,
+                           "target": levels[target] if target else None, "movement": movement, "trust": trust,
+                           "open_invest": invest, "insights": shown}, full))
+    return found
+
+
+def _one(data: bytes, model: LevelModel) -> Verdict:
+    return unpickle([data], model)[0]
+
+
+def _insight(full: Callable[[], Verdict], n: int) -> Any:
+    return full().insights[n]
 
 
 def _shared(model: LevelModel) -> dict[int, tuple[str, ...]]:
