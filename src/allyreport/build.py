@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -152,8 +153,7 @@ def _survey(settings: Settings, options: Options) -> cache.Survey:
 
 def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
                       key: str, whole: str, survey: cache.Survey, progress: Progress) -> Outcome:
-    from . import publish
-    from .cache import folder as cache_folder
+    from . import cache, publish
     from .model import Portfolio
     from .quarters import Quarter
     from .rules import load_rules
@@ -170,12 +170,12 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
                                               f"choose one of {', '.join(rules.models)}"))
         return outcome
     model = rules.models[model_key]
-    previous = state.accounts if state is not None else {}
+    previous = cache.records(state)
     dates = {slug: (previous[slug].judged.dates if slug in previous and previous[slug].input == a.key
                     else a.guessed()) for slug, a in survey.accounts.items()}
     when = _when(options, dates) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
     stage = publish.staging_dir(options.out)
-    prints = cache_folder(options.out) / f"print-{os.getpid()}"
+    prints = cache.folder(options.out) / f"print-{os.getpid()}"
     try:
         for attempt in range(2):
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
@@ -198,7 +198,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
                           tuple(portfolio_verdicts(judged, model, found[0])), found[1])
         outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
-        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, stage, prints, progress)
+        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, stage, prints, progress)
         outcome.diagnostics += problems
         if errors_only(outcome.diagnostics):
             publish.discard(stage)
@@ -211,8 +211,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     finally:
         shutil.rmtree(prints, ignore_errors=True)
         progress.done()
-    _remember(options, index, key, whole, survey, judged, previous, reused, found, common, portfolio_pdf,
-              outcome)
+    _remember(options, index, key, whole, survey, judged, state, reused, found, common, portfolio_pdf, outcome)
     return outcome
 
 
@@ -250,7 +249,7 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
             cache.link_into(options.out, sorted(record.files), stage)
             reuse[slug] = record.judged
         else:
-            work.append((slug, account.jobs(slug)))
+            work.append((slug, survey.jobs(slug)))
     import jinja2
 
     try:
@@ -278,8 +277,8 @@ def _output_key(key: str, input_key: str, project: Project, options: Options) ->
     return cache.combine(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
 
 
-def _portfolio(project: Project, options: Options, state: cache.State | None, judged: list[Judged], stage: Path,
-               prints: Path, progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
+def _portfolio(project: Project, options: Options, state: cache.State | None, judged: list[Judged],
+               reused: set[str], stage: Path, prints: Path, progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print."""
     from . import cache
     from .site import compiled_templates, render_portfolio, site_environment
@@ -298,7 +297,7 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
         return common, "", problems
     summary = portfolio_document(project, templates["portfolio"])
     digest = cache.content_hash(summary.html.encode())
-    jobs = [PdfJob(name, "") for j in judged if j.prints for name in j.prints]
+    jobs = [PdfJob(name, "") for j in judged if j.slug not in reused for name in j.prints]
     if state is not None and state.portfolio_pdf == digest and cache.intact(options.out, {
             summary.name: state.common.get(summary.name, (0, 0, 0, 0))}):
         cache.link_into(options.out, [summary.name], stage)
@@ -315,7 +314,7 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
 
 
 def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, survey: cache.Survey, judged: list[Judged],
-              previous: dict[str, cache.AccountRecord], reused: set[str], when: tuple[Quarter, dt.date] | None,
+              state: cache.State | None, reused: set[str], when: tuple[Quarter, dt.date] | None,
               common: list[str], portfolio_pdf: str, outcome: Outcome) -> None:
     """After a successful publish: each account's keys and result, and the published files' stats."""
     from . import cache
@@ -323,21 +322,26 @@ def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, su
     assert when is not None
     assert outcome.project is not None
     project = outcome.project
-    accounts = {}
+    accounts: dict[str, bytes] = {}
+    published = cache.published(options.out, common)
     for j in judged:
-        files = list(previous[j.slug].files) if j.slug in reused else [*j.files, *j.prints]
+        if state is not None and j.slug in reused:  # the same files, hard-linked: the same stats
+            accounts[j.slug] = state.accounts[j.slug]
+            published.update((name, state.published[name]) for name in j.files + j.prints)
+            continue
         input_key = survey.accounts[j.slug].key
-        accounts[j.slug] = cache.AccountRecord(input_key, _output_key(key, input_key, project, options),
-                                               replace(j, prints=()),
-                                               cache.published(options.out, files))
+        files = cache.published(options.out, [*j.files, *j.prints])
+        record = cache.AccountRecord(input_key, _output_key(key, input_key, project, options), j, files)
+        accounts[j.slug] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        published.update(files)
     cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
-                                              cache.published(options.out, common), portfolio_pdf,
-                                              tuple(outcome.diagnostics), outcome.accounts))
+                                              cache.published(options.out, common), dict(sorted(published.items())),
+                                              portfolio_pdf, tuple(outcome.diagnostics), outcome.accounts))
     index.save()
 
 
 def _names(state: cache.State) -> list[str]:
-    return [*state.common, *(name for r in state.accounts.values() for name in r.files)]
+    return list(state.published)
 
 
 def _shown(path: Path) -> str:

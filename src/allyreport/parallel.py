@@ -12,17 +12,22 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cache import Stat, content_hash, file_stat
 from .diagnostics import Diagnostic
 from .layout import FileJob, discover
-from .loader import DEFAULT_MAX_NOTE_BYTES, ParsedFile, _parse_job, assemble, parse_file, read_capped
-from .model import Portfolio
+
+if TYPE_CHECKING:
+    from .loader import ParsedFile
+    from .model import Portfolio
 
 T = TypeVar("T")
+U = TypeVar("U")
 MIN_FILES_PER_WORKER = 400  # below this, forking costs more than it saves
 _TASK: Callable[[int], Any] | None = None  # set just before forking; read by the workers
 
@@ -77,6 +82,8 @@ Learn = Callable[[str, Stat, str], None]  # (file, its stat before reading, cont
 
 def parse_and_hash(job: FileJob, max_bytes: int) -> tuple[ParsedFile, tuple[str, Stat, str] | None]:
     """Parse one file and hash the same bytes, so the cache need not read the file again."""
+    from .loader import _parse_job, parse_file, read_capped
+
     try:
         stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
         data = read_capped(job.real, max_bytes)
@@ -101,15 +108,42 @@ def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int, learn: Lear
     return parsed
 
 
-def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_NOTE_BYTES,
+def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_bytes: int = 256 * 1024,
                jobs: int = 1, learn: Learn | None = None) -> tuple[Portfolio, list[Diagnostic]]:
     """`loader.load_notes`, with the parsing spread over `jobs` processes."""
+    from .loader import assemble
+    from .model import Portfolio
+
     if not notes_dir.is_dir():
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]
     files, problems = discover(notes_dir, shown)
     parsed = parse_files(files, max_bytes, jobs, learn)
     portfolio, diagnostics = assemble(shown, parsed, files, signals)
     return portfolio, problems + diagnostics
+
+
+def beside(there: Callable[[], T], here: Callable[[], U]) -> tuple[T, U]:
+    """there() in a forked process while this one runs here(): two cores for a short job, with
+    none of a pool's start-up cost. If the forked process fails, this one runs there() itself."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send the pickled result, then leave without running any cleanup
+        code = 1
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(pickle.dumps(there(), protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    try:
+        mine = here()
+    finally:
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    return (pickle.loads(data) if status == 0 and data else there()), mine
 
 
 @contextlib.contextmanager
