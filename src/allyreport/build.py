@@ -105,6 +105,7 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
 
     publish.check_output_dir(options.out, options.notes, options.templates)
     with publish.locked(options.out), parallel.no_gc():
+        publish.recover(options.out)
         return _build(settings, options, progress or Progress())
 
 
@@ -174,12 +175,14 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     dates = {slug: (previous[slug].judged.dates if slug in previous and previous[slug].input == a.key
                     else a.guessed()) for slug, a in survey.accounts.items()}
     when = _when(options, dates) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
+    in_place = state is not None and cache.only_recorded(options.out, state)  # else stage a full copy and swap
     stage = publish.staging_dir(options.out)
     prints = cache.folder(options.out) / f"print-{os.getpid()}"
     try:
         for attempt in range(2):
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
-            judged, reused, failed = _accounts(project, options, survey, previous, key, stage, prints, progress)
+            judged, reused, failed = _accounts(project, options, survey, previous, key, stage, prints, in_place,
+                                               progress)
             found = _when(options, {j.slug: j.dates for j in judged})
             wrong = found is not None and (found[0] != when[0] or (options.pdf and found[1] != when[1]))
             if failed or not wrong or attempt or found is None:
@@ -198,13 +201,19 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
                           tuple(portfolio_verdicts(judged, model, found[0])), found[1])
         outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
-        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, stage, prints, progress)
+        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, stage, prints,
+                                                     in_place, progress)
         outcome.diagnostics += problems
         if errors_only(outcome.diagnostics):
             publish.discard(stage)
             return outcome
-        outcome.written = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
-        publish.publish(stage, options.out)
+        names = sorted([*common, *(name for j in judged for name in (*j.files, *j.prints))])
+        outcome.written = sorted([*names, MARKER])
+        if in_place and state is not None:
+            fresh = [name for name in names if os.path.exists(stage / name)]
+            publish.update(stage, options.out, fresh, sorted(set(state.published) - set(names)))
+        else:
+            publish.publish(stage, options.out)
     except BaseException:
         publish.discard(stage)
         raise
@@ -231,10 +240,10 @@ def _when(options: Options, dates: dict[str, tuple[dt.date, ...]]) -> tuple[Quar
 
 
 def _accounts(project: Project, options: Options, survey: cache.Survey, previous: dict[str, cache.AccountRecord],
-              key: str, stage: Path, prints: Path,
+              key: str, stage: Path, prints: Path, in_place: bool,
               progress: Progress) -> tuple[list[Judged], set[str], bool]:
     """Every account's result for `project`'s quarter: reused when its output key is unchanged and
-    its files intact (hard-linked into the stage), else worked out in the workers."""
+    its files intact (left in place, or hard-linked into a full stage), else worked out in the workers."""
     from . import cache
     from .pdfdocs import document_templates, pdf_environment, template_problem
     from .site import compiled_templates, site_environment, start
@@ -246,7 +255,8 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
         record = previous.get(slug)
         if record and record.output == _output_key(key, account.key, project, options) \
                 and cache.intact(options.out, record.files):
-            cache.link_into(options.out, sorted(record.files), stage)
+            if not in_place:
+                cache.link_into(options.out, sorted(record.files), stage)
             reuse[slug] = record.judged
         else:
             work.append((slug, survey.jobs(slug)))
@@ -278,7 +288,8 @@ def _output_key(key: str, input_key: str, project: Project, options: Options) ->
 
 
 def _portfolio(project: Project, options: Options, state: cache.State | None, judged: list[Judged],
-               reused: set[str], stage: Path, prints: Path, progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
+               reused: set[str], stage: Path, prints: Path, in_place: bool,
+               progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print."""
     from . import cache
     from .site import compiled_templates, render_portfolio, site_environment
@@ -300,7 +311,8 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
     jobs = [PdfJob(name, "") for j in judged if j.slug not in reused for name in j.prints]
     if state is not None and state.portfolio_pdf == digest and cache.intact(options.out, {
             summary.name: state.common.get(summary.name, (0, 0, 0, 0))}):
-        cache.link_into(options.out, [summary.name], stage)
+        if not in_place:
+            cache.link_into(options.out, [summary.name], stage)
     else:
         jobs.insert(0, summary)
     common.append(summary.name)

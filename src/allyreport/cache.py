@@ -429,12 +429,18 @@ def records(state: State | None) -> dict[str, AccountRecord]:
 
 def exactly(out: Path, state: State) -> bool:
     """The output is exactly what the state recorded: no file edited, missing or added."""
-    names = set(state.published)
+    return only_recorded(out, state) and intact(out, state.published)
+
+
+def only_recorded(out: Path, state: State) -> bool:
+    """The output holds the files the state recorded and no other (maybe edited: see `intact`)."""
+    if not (out / MARKER).is_file():
+        return False
     found: set[str] = set()
     for dirpath, _, filenames in os.walk(out):
         where = os.path.relpath(dirpath, out)
         found.update(name if where == "." else f"{where}/{name}" for name in filenames if name != MARKER)
-    return found == names and intact(out, state.published)
+    return found == set(state.published)
 
 
 def link_into(out: Path, names: list[str], stage: Path) -> None:

@@ -8,6 +8,7 @@ a folder allyreport created.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -110,3 +111,42 @@ def publish(stage: Path, out: Path) -> None:
 
 def discard(stage: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def update(stage: Path, out: Path, moves: list[str], drop: list[str]) -> None:
+    """Move the staged files into `out` over their old versions, and delete `drop`: for a build that
+    changed a few files of thousands, instead of swapping in a full copy. A journal is written
+    first; a build killed halfway through is finished by the next one (`recover`), before it
+    does anything else."""
+    journal = out.parent / f".{out.name}.journal"
+    temporary = journal.with_name(journal.name + ".tmp")
+    temporary.write_text(json.dumps({"stage": stage.name, "out": out.name, "moves": moves, "drop": drop}), "utf-8")
+    os.replace(temporary, journal)  # from here on, the update happens even if this process dies
+    _apply(journal)
+
+
+def recover(out: Path) -> None:
+    """Finish an update a killed build left halfway (see `update`)."""
+    journal = out.parent / f".{out.name}.journal"
+    if journal.exists():
+        _apply(journal)
+
+
+def _apply(journal: Path) -> None:
+    data = json.loads(journal.read_text("utf-8"))
+    stage, out = journal.parent / data["stage"], journal.parent / data["out"]
+    for name in data["moves"]:
+        source, target = stage / name, out / name
+        if not source.exists():  # moved before the interruption
+            continue
+        try:
+            os.replace(source, target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    for name in data["drop"]:
+        (out / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder left empty goes too, as a fresh build would not make it
+            (out / name).parent.rmdir()
+    shutil.rmtree(stage, ignore_errors=True)
+    journal.unlink()
