@@ -37,7 +37,7 @@ def tree(root: Path) -> dict[str, str]:
 
 def fresh(cwd: Path, *extra: str) -> dict[str, str]:
     shutil.rmtree(cwd / "fresh", ignore_errors=True)
-    (cwd / ".allyreport-cache" / "fresh.build").unlink(missing_ok=True)
+    cache.forget(cwd / "fresh")
     build(cwd, "fresh", *extra)
     return tree(cwd / "fresh")
 

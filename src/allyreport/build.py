@@ -348,7 +348,8 @@ def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, su
         published.update(files)
     cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
                                               cache.published(options.out, common), dict(sorted(published.items())),
-                                              portfolio_pdf, tuple(outcome.diagnostics), outcome.accounts))
+                                              portfolio_pdf, tuple(outcome.diagnostics), outcome.accounts),
+                     state, {slug for slug in accounts if slug not in reused})
     index.save()
 
 

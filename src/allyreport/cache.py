@@ -31,7 +31,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -49,7 +49,7 @@ CACHE_DIR = ".allyreport-cache"
 PACKAGE = Path(__file__).parent
 DEFAULT_TEMPLATES = PACKAGE / "templates"  # as templating.DEFAULT_TEMPLATES, without importing Jinja
 RACY_NS = 2_000_000_000  # a file changed this close to the index being saved is re-hashed
-FORMAT = 3  # of the files below; bump when their shape changes
+FORMAT = 6  # of the files below; bump when their shape changes
 Stat = tuple[int, int, int, int]
 
 
@@ -220,7 +220,8 @@ class AccountFiles(NamedTuple):
     digests: str  # the files' content hashes, 32 hex digits each
     days: tuple[int, ...]  # each note's date at a glance (`units.scan_file`), as an ordinal; 0 if none
     key: str  # the input key: a hash of the slug and every file's path, kind and bytes
-    settled: bool  # every stat older than the record by RACY_NS: equal stats mean equal bytes
+    since: int  # when (ns) the build that took these stats started: a stat is trusted if older by RACY_NS
+    settled: bool  # every stat is trusted: equal stats mean equal bytes
 
     def rows(self) -> list[FileRow]:
         return list(zip(self.names.split("\0"), (KIND_NAMES[k] for k in self.kinds), strict=True))
@@ -262,25 +263,52 @@ def _stat(path: str) -> Stat | None:
     return (s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino)
 
 
+class FilesRecord(NamedTuple):
+    """The notes folder as the last build found it: its folders (to reuse discovery) and its files."""
+
+    where: tuple[str, str]  # the notes folder (resolved) and how it is shown
+    since: int  # when the folders' stats were taken
+    folders: tuple[tuple[str, Stat | None], ...] | None  # None: a symlink was met, always discover afresh
+    problems: tuple[Diagnostic, ...]  # of the layout
+    accounts: dict[str, AccountFiles]
+    token: int  # which full record this is, or amends
+
+
+def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
+    """The full record, amended by its delta if there is one (see `save_state` for the idea)."""
+    try:
+        full: Any = _read(folder(out) / f"{out.name}.files", plain=True)
+        token, found, since, folders, problems, accounts = full
+        kept = {slug: AccountFiles._make(a) for slug, a in accounts.items()}
+        delta: Any = _read(folder(out) / f"{out.name}.files-delta", plain=True)
+        if isinstance(delta, tuple) and delta[0] == token:
+            _, found, since, folders, problems, amended, removed = delta
+            kept = {slug: a for slug, a in kept.items() if slug not in removed}
+            kept.update((slug, AccountFiles._make(a)) for slug, a in amended.items())
+        if tuple(found) != where:
+            return None
+        return FilesRecord(where, since, folders, tuple(Diagnostic(*p) for p in problems), dict(sorted(kept.items())),
+                           token)
+    except (TypeError, ValueError, AttributeError):  # no record, or one of another shape: survey afresh
+        return None
+
+
 def survey(notes: Path, shown: str, out: Path, scan: Scan) -> Survey:
     """Every account's files and input key. Discovery is reused while no folder changed; a file
     is read again (by `scan`, in workers when many) only when its stat changed."""
-    saved = _read(folder(out) / f"{out.name}.files", plain=True)
-    where = (str(notes.resolve()), shown)
+    started = time.time_ns()  # before any stat: what changes after it has a later time
+    record = _load_files(out, (str(notes.resolve()), shown))
     base = str(notes)
-    old: dict[str, AccountFiles] = {}
-    saved_ns, problems, folders = 0, [], None
+    old = record.accounts if record else {}
     names: dict[str, tuple[str, str]] | None = None  # slug -> (names, kinds)
-    try:
-        _, saved_ns, folders, problem_rows, kept = saved if isinstance(saved, tuple) and saved[0] == where else ()
-        old = {slug: AccountFiles._make(a) for slug, a in kept.items()}
-    except (TypeError, ValueError, AttributeError):  # no record, or one of another shape: survey afresh
-        saved_ns, folders, old = 0, None, {}
-    if old and folders is not None and all(_stat(os.path.join(base, f)) == stat and _trusted(stat, saved_ns)
-                                           for f, stat in folders):
+    problems: list[Diagnostic] = []
+    folders: tuple[tuple[str, Stat | None], ...] | None = None
+    if record is not None and record.folders is not None and all(
+            stat is not None and _stat(os.path.join(base, f)) == stat and _trusted(stat, record.since)
+            for f, stat in record.folders):
         names = {slug: (a.names, a.kinds) for slug, a in old.items()}
-        problems = [Diagnostic(*p) for p in problem_rows]
-    rediscovered = names is None
+        problems = list(record.problems)
+        folders, folders_since = record.folders, record.since
     if names is None:
         seen = Layout()
         found, problems = discover(notes, shown, seen)
@@ -291,6 +319,7 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan) -> Survey:
                  for slug, jobs in sorted(grouped.items())}
         folders = None if seen.symlinks else tuple((rel, _stat(os.path.join(base, rel)))
                                                    for rel in (os.path.relpath(f, base) for f in seen.folders))
+        folders_since = started
     items = list(names.items())
     if sum(len(kinds) for _, (_, kinds) in items) > PARALLEL_STATS:
         from .parallel import beside
@@ -302,10 +331,12 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan) -> Survey:
     else:
         differ = _stats_changed(items, old, base)
     accounts = {slug: old[slug] for slug in names if slug not in differ}
-    accounts.update(_rehash(sorted(differ.items()), names, old, saved_ns, base, shown, scan))
+    accounts.update(_rehash(sorted(differ.items()), names, old, started, base, shown, scan))
     result = Survey(base, shown, problems, dict(sorted(accounts.items())), frozenset(differ))
-    if differ or rediscovered:
-        _save_files(out, where, folders, problems, result.accounts)
+    fresh = FilesRecord(record.where if record else (str(notes.resolve()), shown), folders_since, folders,
+                        tuple(problems), result.accounts, record.token if record else 0)
+    if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems:
+        _save_files(out, fresh, record, set(differ))
     return result
 
 
@@ -329,7 +360,7 @@ def _stats_changed(items: list[tuple[str, tuple[str, str]]], old: dict[str, Acco
 
 
 def _rehash(pending: list[tuple[str, bytes]], names: dict[str, tuple[str, str]], old: dict[str, AccountFiles],
-            saved_ns: int, base: str, shown: str, scan: Scan) -> dict[str, AccountFiles]:
+            started: int, base: str, shown: str, scan: Scan) -> dict[str, AccountFiles]:
     """The accounts whose stats changed: a file whose stat is as recorded keeps its hash and date,
     the others are read."""
     known: dict[str, tuple[Stat | None, str, int]] = {}
@@ -340,7 +371,7 @@ def _rehash(pending: list[tuple[str, bytes]], names: dict[str, tuple[str, str]],
     for slug, stats in pending:
         for (rel, kind), stat in zip(_rows(*names[slug]), marshal.loads(stats), strict=True):
             hit = known.get(rel)
-            if not (hit and stat is not None and hit[0] == stat and _trusted(stat, saved_ns)):
+            if not (hit and stat is not None and hit[0] == stat and _trusted(stat, old[slug].since)):
                 to_read.append(FileJob(f"{shown}/{rel}", os.path.join(base, rel), kind, slug))
     for job, seen in zip(to_read, scan(to_read), strict=True):
         rel = job.path[len(shown) + 1:]
@@ -352,7 +383,7 @@ def _rehash(pending: list[tuple[str, bytes]], names: dict[str, tuple[str, str]],
         digests = "".join(f[1] for f in facts)
         key = hashlib.sha256(f"{slug}\0{names[slug][0]}\0{names[slug][1]}\0{digests}".encode()).hexdigest()
         done[slug] = AccountFiles(names[slug][0], names[slug][1], _pack(tuple(f[0] for f in facts)), digests,
-                                  tuple(f[2] for f in facts), key, False)
+                                  tuple(f[2] for f in facts), key, started, False)
     return done
 
 
@@ -360,15 +391,24 @@ def _rows(names: str, kinds: str) -> list[FileRow]:
     return list(zip(names.split("\0"), (KIND_NAMES[k] for k in kinds), strict=True))
 
 
-def _save_files(out: Path, where: tuple[str, str], folders: object, problems: list[Diagnostic],
-                accounts: dict[str, AccountFiles]) -> None:
-    now = time.time_ns()
-    settled = {slug: tuple(a._replace(settled=a.settled or all(s is not None and _trusted(s, now)
-                                                               for s in marshal.loads(a.stats))))
-               for slug, a in accounts.items()}
-    _write(folder(out) / f"{out.name}.files",
-           (where, now, folders, [(p.path, p.line, p.message, p.severity, p.column) for p in problems], settled),
-           plain=True)
+def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, changed: set[str]) -> None:
+    accounts = {slug: a._replace(settled=a.settled or all(s is not None and _trusted(s, a.since)
+                                                          for s in marshal.loads(a.stats)))
+                for slug, a in fresh.accounts.items()}
+    problems = [(p.path, p.line, p.message, p.severity, p.column) for p in fresh.problems]
+    if before is not None and before.token:
+        full = _read(folder(out) / f"{out.name}.files-delta", plain=True)
+        amended = changed | (set(full[5]) if isinstance(full, tuple) and full[0] == before.token else set())
+        amended &= set(accounts)
+        if len(amended) <= max(DELTA_ACCOUNTS, len(accounts) // 10):
+            removed = sorted(set(before.accounts) - set(accounts))
+            _write(folder(out) / f"{out.name}.files-delta",
+                   (before.token, fresh.where, fresh.since, fresh.folders, problems,
+                    {slug: tuple(accounts[slug]) for slug in sorted(amended)}, removed), plain=True)
+            return
+    (folder(out) / f"{out.name}.files-delta").unlink(missing_ok=True)
+    _write(folder(out) / f"{out.name}.files", (time.time_ns(), fresh.where, fresh.since, fresh.folders, problems,
+                                               {slug: tuple(a) for slug, a in accounts.items()}), plain=True)
 
 
 # -- what the last build left -------------------------------------------------------------------
@@ -396,19 +436,46 @@ class State:
     portfolio_pdf: str  # hash of the portfolio summary's HTML ("" without PDFs)
     diagnostics: tuple[Diagnostic, ...]
     judged: int  # accounts judged for the quarter
+    base: int = 0  # which full record this one is, or (a delta) amends
+    amended: frozenset[str] = frozenset()  # the accounts a delta holds: changed since the full record
+    removed: frozenset[str] = frozenset()  # in a delta: accounts of the full record that are gone
+
+
+DELTA_ACCOUNTS = 64  # a delta amending more accounts than this (or a tenth of them) is folded into a full record
 
 
 def load_state(out: Path) -> State | None:
-    state = _read(folder(out) / f"{out.name}.build")
-    return state if isinstance(state, State) else None
+    """The last build's record: the full one, amended by the delta written after it, if any."""
+    full = _read(folder(out) / f"{out.name}.build")
+    if not isinstance(full, State):
+        return None
+    delta = _read(folder(out) / f"{out.name}.delta")
+    if not isinstance(delta, State) or delta.base != full.base:
+        return full
+    accounts = {slug: blob for slug, blob in full.accounts.items() if slug not in delta.removed}
+    accounts.update(delta.accounts)
+    return replace(delta, accounts=dict(sorted(accounts.items())))
 
 
-def save_state(out: Path, state: State) -> None:
-    _write(folder(out) / f"{out.name}.build", state)
+def save_state(out: Path, state: State, before: State | None, changed: set[str]) -> None:
+    """Write the record. Most builds change a few accounts of thousands: then only those accounts
+    and the small fields are written, as a delta on the last full record, instead of all of it."""
+    amended = changed | (before.amended if before is not None else frozenset())
+    amended &= set(state.accounts)
+    if before is not None and before.base and len(amended) <= max(DELTA_ACCOUNTS, len(state.accounts) // 10):
+        removed = frozenset(before.accounts) - set(state.accounts) | before.removed
+        _write(folder(out) / f"{out.name}.delta",
+               replace(state, accounts={slug: state.accounts[slug] for slug in sorted(amended)}, base=before.base,
+                       amended=frozenset(amended), removed=removed))
+        return
+    (folder(out) / f"{out.name}.delta").unlink(missing_ok=True)
+    _write(folder(out) / f"{out.name}.build", replace(state, base=time.time_ns(), amended=frozenset(),
+                                                      removed=frozenset()))
 
 
 def forget(out: Path) -> None:
     (folder(out) / f"{out.name}.build").unlink(missing_ok=True)
+    (folder(out) / f"{out.name}.delta").unlink(missing_ok=True)
 
 
 def published(out: Path, names: list[str]) -> dict[str, Stat]:

@@ -104,7 +104,7 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     from .report import verdict_json
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
-                  json.dumps(verdict_json(verdict), indent=2, ensure_ascii=False), files, prints, problem,
+                  _entry(verdict_json(verdict)), files, prints, problem,
                   light(verdict), row)
 
 
@@ -184,17 +184,14 @@ class Lazy:
     stand-ins for the cached stripped verdicts answer the former at once and unpickle the
     verdict only for the latter. Templates cannot tell the difference."""
 
-    __slots__ = ("_known", "_load")
-
     def __init__(self, known: dict[str, Any], load: Callable[[], Any]) -> None:
-        self._known = known
-        self._load = load
+        self.__dict__.update(known)  # found by plain attribute lookup: as fast as the real thing
+        self.__dict__["_load"] = load
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._known[name]
-        except KeyError:
-            return getattr(self._load(), name)
+    def __getattr__(self, name: str) -> Any:  # only for what is not known
+        if name.startswith("__"):  # protocol probes (__html__, __len__...) would needlessly load the verdict
+            raise AttributeError(name)
+        return getattr(self._load(), name)
 
 
 def portfolio_verdicts(judged: Sequence[Judged], model: LevelModel, quarter: Any) -> list[Verdict]:
@@ -252,11 +249,14 @@ def unpickle(data: Sequence[bytes], model: LevelModel) -> list[Verdict]:
     return [Unpickler(io.BytesIO(item)).load() for item in data]
 
 
+def _entry(data: dict[str, Any]) -> str:
+    """An account's entry of levels.json, indented as an item of the list (`levels_json`)."""
+    return "  " + json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
 def levels_json(entries: Sequence[str]) -> str:
     """levels.json from the accounts' entries: the bytes `json.dumps(list, indent=2)` would give."""
-    if not entries:
-        return "[]\n"
-    return "[\n" + ",\n".join("  " + e.replace("\n", "\n  ") for e in entries) + "\n]\n"
+    return "[\n" + ",\n".join(entries) + "\n]\n" if entries else "[]\n"
 
 
 def merge_failures(judged: Sequence[Judged]) -> list[Diagnostic]:
