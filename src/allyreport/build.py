@@ -131,16 +131,16 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
         state = None  # the rules, templates, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
-    survey = _survey(settings, options)
+    survey = _survey(settings, options, state.published if state is not None else {})
     whole = cache.combine(key, survey.problems, [(slug, a.key) for slug, a in survey.accounts.items()])
-    if state is not None and state.whole == whole and cache.exactly(out, state):
+    if state is not None and state.whole == whole and cache.exactly(out, state, survey.damaged):
         index.save()
         return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
                        reused=True, unchanged=state.judged)
     return _judge_and_render(settings, options, index, state, key, whole, survey, progress)
 
 
-def _survey(settings: Settings, options: Options) -> cache.Survey:
+def _survey(settings: Settings, options: Options, published: dict[str, cache.Stat]) -> cache.Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them, and their dates glanced at for a first guess."""
     from . import cache
@@ -149,7 +149,7 @@ def _survey(settings: Settings, options: Options) -> cache.Survey:
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs)
 
-    return cache.survey(options.notes, _shown(options.notes), options.out, scan)
+    return cache.survey(options.notes, _shown(options.notes), options.out, scan, published)
 
 
 def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
@@ -172,9 +172,9 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         return outcome
     model = rules.models[model_key]
     previous = cache.records(state)
-    dates = {slug: (previous[slug].judged.dates if slug in previous and previous[slug].input == a.key
-                    else a.guessed()) for slug, a in survey.accounts.items()}
-    when = _when(options, dates) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
+    days = {slug: (previous[slug].judged.days if slug in previous and previous[slug].input == a.key
+                   else a.guessed()) for slug, a in survey.accounts.items()}
+    when = _when(options, days) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
     in_place = state is not None and cache.only_recorded(options.out, state)  # else stage a full copy and swap
     stage = publish.staging_dir(options.out)
     prints = cache.folder(options.out) / f"print-{os.getpid()}"
@@ -183,7 +183,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
             judged, reused, failed = _accounts(project, options, survey, previous, key, stage, prints, in_place,
                                                progress)
-            found = _when(options, {j.slug: j.dates for j in judged})
+            found = _when(options, {j.slug: j.days for j in judged})
             wrong = found is not None and (found[0] != when[0] or (options.pdf and found[1] != when[1]))
             if failed or not wrong or attempt or found is None:
                 break
@@ -210,7 +210,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         names = sorted([*common, *(name for j in judged for name in (*j.files, *j.prints))])
         outcome.written = sorted([*names, MARKER])
         if in_place and state is not None:
-            fresh = [name for name in names if os.path.exists(stage / name)]
+            fresh = sorted(cache.files_in(stage))
             publish.update(stage, options.out, fresh, sorted(set(state.published) - set(names)))
         else:
             publish.publish(stage, options.out)
@@ -224,19 +224,21 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     return outcome
 
 
-def _when(options: Options, dates: dict[str, tuple[dt.date, ...]]) -> tuple[Quarter, dt.date] | None:
-    """The review quarter (the latest note's, unless --quarter) and the notes' "as of" date."""
-    from .engine import notes_as_of
+def _when(options: Options, days: dict[str, tuple[int, ...]]) -> tuple[Quarter, dt.date] | None:
+    """The review quarter (the latest note's, unless --quarter) and the notes' "as of" date (as
+    `engine.notes_as_of`), from each account's sorted note dates as ordinals."""
     from .quarters import Quarter
 
-    last = max((d[-1] for d in dates.values() if d), default=None)
+    last = max((d[-1] for d in days.values() if d), default=None)
     if options.quarter:
         quarter = Quarter.parse(options.quarter)
     elif last is None:
         return None
     else:
-        quarter = Quarter.of(last)
-    return quarter, notes_as_of((d for days in dates.values() for d in days), quarter)
+        quarter = Quarter.of(dt.date.fromordinal(last))
+    end = quarter.end.toordinal()
+    as_of = max((max((d for d in ds if d <= end), default=0) for ds in days.values()), default=0)
+    return quarter, dt.date.fromordinal(as_of) if as_of else quarter.end
 
 
 def _accounts(project: Project, options: Options, survey: cache.Survey, previous: dict[str, cache.AccountRecord],
@@ -254,7 +256,7 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
     for slug, account in survey.accounts.items():
         record = previous.get(slug)
         if record and record.output == _output_key(key, account.key, project, options) \
-                and cache.intact(options.out, record.files):
+                and survey.damaged.isdisjoint(record.files):
             if not in_place:
                 cache.link_into(options.out, sorted(record.files), stage)
             reuse[slug] = record.judged

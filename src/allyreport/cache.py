@@ -49,7 +49,7 @@ CACHE_DIR = ".allyreport-cache"
 PACKAGE = Path(__file__).parent
 DEFAULT_TEMPLATES = PACKAGE / "templates"  # as templating.DEFAULT_TEMPLATES, without importing Jinja
 RACY_NS = 2_000_000_000  # a file changed this close to the index being saved is re-hashed
-FORMAT = 6  # of the files below; bump when their shape changes
+FORMAT = 7  # of the files below; bump when their shape changes
 Stat = tuple[int, int, int, int]
 
 
@@ -232,8 +232,9 @@ class AccountFiles(NamedTuple):
         names = self.names.split("\0")
         return {rel: (stats[i], self.digests[32 * i: 32 * i + 32], self.days[i]) for i, rel in enumerate(names)}
 
-    def guessed(self) -> tuple[dt.date, ...]:
-        return tuple(sorted(dt.date.fromordinal(d) for d in self.days if d))
+    def guessed(self) -> tuple[int, ...]:
+        """The notes' dates at a glance, as sorted ordinals."""
+        return tuple(sorted(d for d in self.days if d))
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,7 @@ class Survey:
     problems: list[Diagnostic]  # of the layout
     accounts: dict[str, AccountFiles]  # by slug, sorted
     changed: frozenset[str]  # accounts with a file whose stat changed (read again to hash it)
+    damaged: frozenset[str]  # files of the last output that are missing or not as published
 
     def jobs(self, slug: str) -> list[FileJob]:
         return [FileJob(f"{self.shown}/{rel}", os.path.join(self.notes, rel), kind, slug)
@@ -293,9 +295,10 @@ def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
         return None
 
 
-def survey(notes: Path, shown: str, out: Path, scan: Scan) -> Survey:
+def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, Stat]) -> Survey:
     """Every account's files and input key. Discovery is reused while no folder changed; a file
-    is read again (by `scan`, in workers when many) only when its stat changed."""
+    is read again (by `scan`, in workers when many) only when its stat changed. And which files
+    of the last output (`published`) are no longer as published."""
     started = time.time_ns()  # before any stat: what changes after it has a later time
     record = _load_files(out, (str(notes.resolve()), shown))
     base = str(notes)
@@ -325,19 +328,30 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan) -> Survey:
         from .parallel import beside
 
         half = len(items) // 2
-        theirs, mine = beside(lambda: _stats_changed(items[half:], old, base),
-                              lambda: _stats_changed(items[:half], old, base))
+        (theirs, damaged), mine = beside(lambda: (_stats_changed(items[half:], old, base), _damaged(out, published)),
+                                         lambda: _stats_changed(items[:half], old, base))
         differ = mine | theirs
     else:
-        differ = _stats_changed(items, old, base)
+        differ, damaged = _stats_changed(items, old, base), _damaged(out, published)
     accounts = {slug: old[slug] for slug in names if slug not in differ}
     accounts.update(_rehash(sorted(differ.items()), names, old, started, base, shown, scan))
-    result = Survey(base, shown, problems, dict(sorted(accounts.items())), frozenset(differ))
+    result = Survey(base, shown, problems, dict(sorted(accounts.items())), frozenset(differ), damaged)
     fresh = FilesRecord(record.where if record else (str(notes.resolve()), shown), folders_since, folders,
                         tuple(problems), result.accounts, record.token if record else 0)
     if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems:
         _save_files(out, fresh, record, set(differ))
     return result
+
+
+def _damaged(out: Path, published: dict[str, Stat]) -> frozenset[str]:
+    damaged = []
+    for name, stat in published.items():
+        try:
+            if out_stat(str(out / name)) != stat:
+                damaged.append(name)
+        except OSError:
+            damaged.append(name)
+    return frozenset(damaged)
 
 
 def _stats_changed(items: list[tuple[str, tuple[str, str]]], old: dict[str, AccountFiles],
@@ -494,20 +508,23 @@ def records(state: State | None) -> dict[str, AccountRecord]:
     return {slug: pickle.loads(blob) for slug, blob in state.accounts.items()} if state is not None else {}
 
 
-def exactly(out: Path, state: State) -> bool:
+def exactly(out: Path, state: State, damaged: frozenset[str]) -> bool:
     """The output is exactly what the state recorded: no file edited, missing or added."""
-    return only_recorded(out, state) and intact(out, state.published)
+    return not damaged and only_recorded(out, state)
 
 
 def only_recorded(out: Path, state: State) -> bool:
     """The output holds the files the state recorded and no other (maybe edited: see `intact`)."""
-    if not (out / MARKER).is_file():
-        return False
+    return (out / MARKER).is_file() and files_in(out) == set(state.published)
+
+
+def files_in(folder: Path) -> set[str]:
+    """Every file under `folder` (relative, with /), but the output marker."""
     found: set[str] = set()
-    for dirpath, _, filenames in os.walk(out):
-        where = os.path.relpath(dirpath, out)
+    for dirpath, _, filenames in os.walk(folder):
+        where = os.path.relpath(dirpath, folder)
         found.update(name if where == "." else f"{where}/{name}" for name in filenames if name != MARKER)
-    return found == set(state.published)
+    return found
 
 
 def link_into(out: Path, names: list[str], stage: Path) -> None:

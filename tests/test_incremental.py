@@ -1,0 +1,222 @@
+"""Incremental builds: only what changed is redone, and the result is always what a build from
+scratch gives (the real CLI, in a subprocess; the fresh build runs in a copy of the folder with
+no cache at all)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from allyreport import publish
+
+from .conftest import NotesWriter, run_cli
+from .test_cache import tree
+from .test_publish import ACCOUNT, NOTE, small_notes
+
+
+def build(cwd: Path, *extra: str) -> str:
+    result = run_cli("build", "--notes", "notes", "--out", "out", *extra, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def from_scratch(cwd: Path, scratch: Path, *extra: str) -> dict[str, str]:
+    """The same notes (and settings) built in another folder, with no cache."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    shutil.copytree(cwd / "notes", scratch / "notes", symlinks=True)
+    if (cwd / "allyreport.toml").exists():
+        shutil.copy(cwd / "allyreport.toml", scratch / "allyreport.toml")
+    build(scratch, *extra)
+    return tree(scratch / "out")
+
+
+def settle() -> None:
+    """Let the notes age past the cache's racy window (a file changed less than 2 s before a build
+    is always read again, as git does), so the next build trusts their stats: the fast path."""
+    time.sleep(2.1)
+
+
+def stats(root: Path) -> dict[str, tuple[int, int]]:
+    """Each file's inode and mtime: a file left alone keeps both."""
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_one_edited_note_redoes_only_its_account(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes, ("acme", "globex", "initech"))
+    settle()
+    build(tmp_path, "--no-pdf")
+    before = stats(tmp_path / "out")
+    victim = notes / "acme" / "2026-07-08-n3.md"
+    victim.write_text(victim.read_text("utf-8").replace("We discussed", "We argued about"), "utf-8")
+    line = build(tmp_path, "--no-pdf")
+    assert line.startswith("built 3 accounts for 2026Q3: 7 pages, 0 PDFs in out/ (")
+    assert line.endswith("; 2 unchanged")
+    after = stats(tmp_path / "out")
+    for name in ("accounts/globex.html", "plans/globex.html", "accounts/initech.html", "plans/initech.html"):
+        assert after[name] == before[name], name  # not rewritten: the same file
+    for name in ("accounts/acme.html", "plans/acme.html", "index.html", "levels.json"):
+        assert after[name] != before[name], name
+    assert "We argued about" in (tmp_path / "out" / "accounts" / "acme.html").read_text("utf-8")
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+
+
+def test_a_note_in_a_later_quarter_moves_every_account(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    build(tmp_path, "--no-pdf")
+    (notes / "globex" / "2026-10-02-n9.md").write_text(NOTE.format(date="2026-10-02", context="strategy"), "utf-8")
+    line = build(tmp_path, "--no-pdf")
+    assert line.startswith("built 2 accounts for 2026Q4: ")
+    assert "unchanged" not in line  # every account is judged for the new quarter
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+
+
+def test_a_misleading_glance_at_the_dates_is_corrected(write_notes: NotesWriter, tmp_path: Path) -> None:
+    """The build guesses the review quarter from a glance at each note (a line starting `date:`)
+    before parsing; here the glance sees a body line of 2027 and misses the quoted key. The
+    parsed dates decide, exactly as `allyreport levels` (which parses everything first) says."""
+    notes = small_notes(write_notes)
+    (notes / "acme" / "2026-08-01-odd.md").write_text(
+        '---\n"date": 2026-08-01\nwith: [Dana Reyes]\ncontext: strategy\nopened_by: us\n---\n'
+        "Their plan, as they wrote it:\ndate: 2027-02-01 (their board meeting)\n", "utf-8")
+    line = build(tmp_path, "--no-pdf")
+    assert line.startswith("built 2 accounts for 2026Q3: ")
+    levels = run_cli("levels", "--notes", "notes", "--json", cwd=tmp_path)
+    assert levels.returncode == 0, levels.stderr
+    assert json.loads((tmp_path / "out" / "levels.json").read_text("utf-8")) == json.loads(levels.stdout)
+
+
+def test_with_pdfs_only_the_changed_accounts_documents_are_printed(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    build(tmp_path)
+    before = stats(tmp_path / "out")
+    victim = notes / "globex" / "2026-07-08-n3.md"
+    victim.write_text(victim.read_text("utf-8").replace("We discussed", "We argued about"), "utf-8")
+    assert build(tmp_path).endswith("; 1 unchanged")
+    after = stats(tmp_path / "out")
+    assert before["pdf/acme-review.pdf"] == after["pdf/acme-review.pdf"]
+    assert before["pdf/acme-plan.pdf"] == after["pdf/acme-plan.pdf"]
+    assert before["pdf/globex-review.pdf"] != after["pdf/globex-review.pdf"]
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch")
+
+
+def _edit(notes: Path, rng: random.Random) -> None:
+    """A note of the review quarter: its text is on the account's review page."""
+    victim = rng.choice(sorted(notes.glob("*/2026-07-*.md")))
+    victim.write_text(victim.read_text("utf-8") + f"\nAnd {rng.randint(0, 999)} more.\n", "utf-8")
+
+
+def _context(notes: Path, rng: random.Random) -> None:
+    victim = rng.choice(sorted(notes.glob("*/2026-*.md")))
+    text = victim.read_text("utf-8")
+    old = next(c for c in ("problem", "strategy", "service", "social") if f"context: {c}" in text)
+    new = rng.choice([c for c in ("problem", "strategy", "service") if c != old])
+    victim.write_text(text.replace(f"context: {old}", f"context: {new}"), "utf-8")
+
+
+def _add_note(notes: Path, rng: random.Random) -> None:
+    slug = rng.choice(sorted(p.name for p in notes.iterdir()))
+    day = f"2026-{rng.choice(['05', '06', '07', '08', '09'])}-{rng.randint(10, 28)}"
+    (notes / slug / f"{day}-x{rng.randint(0, 9999)}.md").write_text(NOTE.format(date=day, context="strategy"), "utf-8")
+
+
+def _delete_note(notes: Path, rng: random.Random) -> None:
+    candidates = sorted(notes.glob("*/2026-*.md"))
+    if len(candidates) > 3:
+        rng.choice(candidates).unlink()
+
+
+def _add_account(notes: Path, rng: random.Random) -> None:
+    slug = f"new-{rng.randint(0, 9999)}"
+    (notes / slug).mkdir()
+    (notes / slug / "account.md").write_text(ACCOUNT.format(name=slug.title()), "utf-8")
+    (notes / slug / "2026-06-01-a.md").write_text(NOTE.format(date="2026-06-01", context="problem"), "utf-8")
+
+
+def _delete_account(notes: Path, rng: random.Random) -> None:
+    accounts = sorted(p for p in notes.iterdir() if p.is_dir())
+    if len(accounts) > 2:
+        shutil.rmtree(rng.choice(accounts))
+
+
+def _subfolder(notes: Path, rng: random.Random) -> None:
+    slug = rng.choice(sorted(p.name for p in notes.iterdir()))
+    (notes / slug / "2026").mkdir(exist_ok=True)
+    (notes / slug / "2026" / f"2026-07-{rng.randint(10, 28)}-sub.md").write_text(
+        NOTE.format(date="2026-07-09", context="problem"), "utf-8")
+
+
+def _rename(notes: Path, rng: random.Random) -> None:
+    victim = rng.choice(sorted(notes.glob("*/2026-*.md")))
+    victim.rename(victim.with_name("renamed-" + victim.name))
+
+
+def _touch(notes: Path, rng: random.Random) -> None:
+    victim = rng.choice(sorted(notes.glob("*/*.md")))
+    victim.write_bytes(victim.read_bytes())
+
+
+def _later_quarter(notes: Path, rng: random.Random) -> None:
+    slug = rng.choice(sorted(p.name for p in notes.iterdir()))
+    (notes / slug / "2026-11-03-late.md").write_text(NOTE.format(date="2026-11-03", context="service"), "utf-8")
+
+
+EDITS: list[Callable[[Path, random.Random], None]] = [
+    _edit, _context, _add_note, _delete_note, _add_account, _delete_account, _subfolder, _rename, _touch,
+    _later_quarter,
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_any_sequence_of_edits_builds_what_a_fresh_build_gives(write_notes: NotesWriter, tmp_path: Path,
+                                                                seed: int) -> None:
+    notes = small_notes(write_notes, ("acme", "globex", "initech", "umbrella"))
+    rng = random.Random(seed)
+    settle()
+    build(tmp_path, "--no-pdf", "--jobs", "2")
+    for step in range(6):
+        edit = rng.choice(EDITS)
+        settle()  # the notes not edited now are trusted by their stats
+        edit(notes, rng)
+        build(tmp_path, "--no-pdf", "--jobs", "2")
+        assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf"), \
+            f"step {step}: {edit.__name__}"
+
+
+def test_an_update_killed_halfway_is_finished_by_the_next_build(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    (out / "accounts").mkdir(parents=True)
+    for name in ("index.html", "accounts/a.html", "accounts/b.html", "accounts/gone.html"):
+        (out / name).write_text("old", "utf-8")
+    stage = tmp_path / ".out.staging-1"
+    (stage / "accounts").mkdir(parents=True)
+    for name in ("index.html", "accounts/a.html", "accounts/c.html"):
+        (stage / name).write_text("new", "utf-8")
+    real = os.replace
+    moved: list[str] = []
+
+    def dies_after_one(source: str | Path, target: str | Path) -> None:
+        if str(source).startswith(str(stage)) and moved:
+            raise KeyboardInterrupt  # the build is killed between two moves
+        real(source, target)
+        moved.append(str(target))
+
+    monkeypatch.setattr(os, "replace", dies_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        publish.update(stage, out, ["accounts/a.html", "accounts/c.html", "index.html"], ["accounts/gone.html"])
+    monkeypatch.setattr(os, "replace", real)
+    assert (tmp_path / ".out.journal").exists()
+    publish.recover(out)
+    assert {str(p.relative_to(out)): p.read_text("utf-8") for p in sorted(out.rglob("*")) if p.is_file()} == {
+        "accounts/a.html": "new", "accounts/b.html": "old", "accounts/c.html": "new", "index.html": "new"}
+    assert not (tmp_path / ".out.journal").exists()
+    assert not stage.exists()
