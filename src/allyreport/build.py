@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import pickle
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from . import parallel
 from .diagnostics import Diagnostic, errors_only
 from .layout import FileJob
+from .progress import Progress
 from .publish import MARKER
 from .settings import Settings
 
@@ -109,17 +110,6 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
         return _build(settings, options, progress or Progress())
 
 
-@dataclass
-class Progress:
-    """Told how far a long build is (the CLI shows a bar on a terminal); silent by default."""
-
-    def stage(self, name: str, total: int) -> Callable[[int], None] | None:
-        return None
-
-    def done(self) -> None:
-        return None
-
-
 def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
     from . import cache
 
@@ -131,7 +121,7 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
         state = None  # the rules, templates, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
-    survey = _survey(settings, options, state.published if state is not None else {})
+    survey = _survey(settings, options, state.published if state is not None else {}, progress)
     whole = cache.combine(key, survey.problems, [(slug, a.key) for slug, a in survey.accounts.items()])
     if state is not None and state.whole == whole and cache.exactly(out, state, survey.damaged):
         index.save()
@@ -140,14 +130,15 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
     return _judge_and_render(settings, options, index, state, key, whole, survey, progress)
 
 
-def _survey(settings: Settings, options: Options, published: dict[str, cache.Stat]) -> cache.Survey:
+def _survey(settings: Settings, options: Options, published: dict[str, cache.Stat],
+            progress: Progress) -> cache.Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them, and their dates glanced at for a first guess."""
     from . import cache
     from .units import scan_files
 
     def scan(files: list[FileJob]) -> list[Scanned | None]:
-        return scan_files(files, settings.max_note_bytes, options.jobs)
+        return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)))
 
     return cache.survey(options.notes, _shown(options.notes), options.out, scan, published)
 
@@ -277,7 +268,7 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
     prints.mkdir(parents=True, exist_ok=True)
     ctx = Context(project, options, pages, documents, stage, prints, frozenset(project.rules.signals),
                   project.settings.max_note_bytes)
-    fresh = run_accounts(ctx, work, options.jobs, progress.stage("accounts", len(work)))
+    fresh = run_accounts(ctx, work, options.jobs, progress.stage("Judging accounts", len(work)))
     judged = sorted([*reuse.values(), *fresh], key=lambda j: j.slug)
     failed = any(errors_only(j.diagnostics) or j.problem for j in judged)
     return judged, set(reuse), failed
@@ -324,7 +315,8 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
             waiting = prints / (job.name.replace("/", "_") + ".html")
             yield job if job.html else PdfJob(job.name, waiting.read_text("utf-8"))
 
-    return common, digest, print_documents(documents(), project.settings, options, stage, len(jobs))
+    return common, digest, print_documents(documents(), project.settings, options, stage, len(jobs),
+                                           progress.stage("Printing PDFs", len(jobs)))
 
 
 def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, survey: cache.Survey, judged: list[Judged],

@@ -41,7 +41,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: output/)")
     p.add_argument("--templates", type=Path, help="folder of templates/CSS that override the defaults")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDFs")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=int, default=cores(), help="worker processes (default: every core this process may use)")
 
     p = sub.add_parser("levels", help="print each account's level, trust and insights for the quarter")
     _common(p)
@@ -83,6 +83,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"allyreport: internal error: {exc!r} (run again with --debug for details)", file=sys.stderr)
         return 3
+
+
+def cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def run() -> None:

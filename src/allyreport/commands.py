@@ -85,10 +85,11 @@ def cmd_build(args: argparse.Namespace) -> int:
               "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0   macOS: brew install pango\n"
               "  Or build without PDFs: allyreport build --no-pdf", file=sys.stderr)
         return 1
+    from .progress import Bar
     from .publish import PublishError
 
     try:
-        outcome = build(settings, options)
+        outcome = build(settings, options, Bar(options.jobs) if sys.stdout.isatty() and not args.json else None)
     except PublishError as exc:
         return report([Diagnostic(str(options.out), 0, str(exc))], args.json)
     code = report(outcome.diagnostics, args.json)

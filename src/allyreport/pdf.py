@@ -35,6 +35,7 @@ from .templating import DEFAULT_TEMPLATES, find_asset
 if TYPE_CHECKING:
     from .build import Options, Project
     from .pdfdocs import PdfJob
+    from .progress import Tick
     from .settings import Settings
 
 MAX_ASSET_BYTES = 8 * 1024 * 1024
@@ -234,7 +235,7 @@ def render_pdfs(project: Project, options: Options, stage: Path) -> list[Diagnos
 
 
 def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options, stage: Path,
-                    count: int) -> list[Diagnostic]:
+                    count: int, tick: Tick | None = None) -> list[Diagnostic]:
     """Print `count` documents under the staging folder, in `options.jobs` processes."""
     from .pdfdocs import template_problem
 
@@ -243,21 +244,25 @@ def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options
     (stage / "pdf").mkdir(exist_ok=True)
     workers = min(options.jobs, count)
     try:
-        problems = _in_workers(jobs, setup, stage, workers) if workers > 1 else _in_process(jobs, setup, stage)
+        problems = (_in_workers(jobs, setup, stage, workers, tick) if workers > 1
+                    else _in_process(jobs, setup, stage, tick))
     except jinja2.TemplateError as exc:
         return [template_problem(exc)]
     return sorted(set(problems))  # a broken stylesheet is reported once, not once per document
 
 
-def _in_process(jobs: Iterable[PdfJob], setup: Setup, stage: Path) -> list[Diagnostic]:
+def _in_process(jobs: Iterable[PdfJob], setup: Setup, stage: Path, tick: Tick | None = None) -> list[Diagnostic]:
     for job in jobs:
         problems = printer(setup).print(job, stage / job.name)
         if problems:  # the build fails: stop printing
             return problems
+        if tick:
+            tick(0)
     return []
 
 
-def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int) -> list[Diagnostic]:
+def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int,
+                tick: Tick | None = None) -> list[Diagnostic]:
     """At most a few documents per worker in flight, so 4,000 documents are never all in memory."""
     problems: list[Diagnostic] = []
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited font state
@@ -267,10 +272,16 @@ def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int)
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
                 done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 problems += [d for future in done for d in future.result()]
+                if tick:
+                    for _ in done:
+                        tick(0)
             if problems:  # the build fails: print no more
                 break
             pending.add(pool.submit(_print_in_worker, job, str(stage / job.name)))
-        problems += [d for future in cf.as_completed(pending) for d in future.result()]
+        for future in cf.as_completed(pending):
+            problems += future.result()
+            if tick:
+                tick(0)
     return problems
 
 

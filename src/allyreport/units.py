@@ -301,9 +301,18 @@ def scan_file(job: FileJob, max_bytes: int) -> Scanned | None:
     return job.real, stat, content_hash(data), day
 
 
-def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[Scanned | None]:
+def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int,
+               tick: Callable[[int], None] | None = None) -> list[Scanned | None]:
     from .parallel import fork_map, slices, workers_for
 
     parts = slices(len(files), workers_for(len(files), jobs))
-    return [s for chunk in fork_map(lambda i: [scan_file(files[k], max_bytes) for k in parts[i]], len(parts))
-            for s in chunk]
+
+    def task(i: int) -> list[Scanned | None]:
+        found = []
+        for k in parts[i]:
+            found.append(scan_file(files[k], max_bytes))
+            if tick:
+                tick(i)
+        return found
+
+    return [s for chunk in fork_map(task, len(parts)) for s in chunk]
