@@ -327,7 +327,7 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
     if sum(len(kinds) for _, (_, kinds) in items) > PARALLEL_STATS:
         from .parallel import beside
 
-        half = len(items) // 2
+        half = _split(items, len(published))
         (theirs, damaged), mine = beside(lambda: (_stats_changed(items[half:], old, base), _damaged(out, published)),
                                          lambda: _stats_changed(items[:half], old, base))
         differ = mine | theirs
@@ -341,6 +341,17 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
     if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems:
         _save_files(out, fresh, record, set(differ))
     return result
+
+
+def _split(items: list[tuple[str, tuple[str, str]]], outputs: int) -> int:
+    """Where to cut the accounts so both processes stat about as many files: the forked one also
+    checks the `outputs` files of the last build."""
+    total = sum(len(kinds) for _, (_, kinds) in items)
+    mine, cut = 0, 0
+    while cut < len(items) and mine < (total + outputs) // 2:
+        mine += len(items[cut][1][1])
+        cut += 1
+    return cut
 
 
 def _damaged(out: Path, published: dict[str, Stat]) -> frozenset[str]:
