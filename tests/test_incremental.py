@@ -220,3 +220,19 @@ def test_an_update_killed_halfway_is_finished_by_the_next_build(tmp_path: Path,
         "accounts/a.html": "new", "accounts/b.html": "old", "accounts/c.html": "new", "index.html": "new"}
     assert not (tmp_path / ".out.journal").exists()
     assert not stage.exists()
+
+
+def test_a_damaged_cache_costs_time_never_correctness(write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    build(tmp_path, "--no-pdf")
+    victim = notes / "acme" / "2026-07-08-n3.md"
+    victim.write_text(victim.read_text("utf-8").replace("We discussed", "We argued about"), "utf-8")
+    build(tmp_path, "--no-pdf")  # leaves delta files beside the full records
+    kept = sorted(p for p in (tmp_path / ".allyreport-cache").rglob("*") if p.is_file())
+    assert {p.name for p in kept} >= {"out.build", "out.delta", "out.files", "out.files-delta"}
+    for path in kept:
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])  # cut short, as a full disk or a crash would
+    victim.write_text(victim.read_text("utf-8").replace("We argued about", "We agreed on"), "utf-8")
+    assert build(tmp_path, "--no-pdf").startswith("built 2 accounts for 2026Q3: ")
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")

@@ -391,7 +391,10 @@ def _rehash(pending: list[tuple[str, bytes]], names: dict[str, tuple[str, str]],
     known: dict[str, tuple[Stat | None, str, int]] = {}
     for slug, _ in pending:
         if slug in old:
-            known.update(old[slug].facts())
+            try:
+                known.update(old[slug].facts())
+            except (TypeError, ValueError, EOFError, IndexError):  # a damaged record: read the files again
+                continue
     to_read: list[FileJob] = []
     for slug, stats in pending:
         for (rel, kind), stat in zip(_rows(*names[slug]), marshal.loads(stats), strict=True):
@@ -516,7 +519,16 @@ def intact(out: Path, files: dict[str, Stat]) -> bool:
 
 
 def records(state: State | None) -> dict[str, AccountRecord]:
-    return {slug: pickle.loads(blob) for slug, blob in state.accounts.items()} if state is not None else {}
+    """The accounts' records; one that cannot be read is left out (that account is redone)."""
+    found = {}
+    for slug, blob in (state.accounts if state is not None else {}).items():
+        try:
+            record = pickle.loads(blob)
+        except Exception:  # a damaged cache costs time, never correctness
+            continue
+        if isinstance(record, AccountRecord):
+            found[slug] = record
+    return found
 
 
 def exactly(out: Path, state: State, damaged: frozenset[str]) -> bool:

@@ -135,6 +135,13 @@ def measure(base: Path, accounts: int, notes: int, runs: int, pdf_accounts: int)
         for jobs in (1, 2):
             clean(pdf_corpus)
             r[f"pdf_jobs{jobs}"] = run(build_cmd("--jobs", str(jobs)), pdf_corpus)[0]
+        victim = sorted((pdf_corpus / "notes").rglob("*-n000.md"))[0]  # one note, then its account's PDFs
+        original = victim.read_bytes()
+        try:
+            victim.write_bytes(original + b"\nEdited.\n")
+            r["pdf_one_note"] = run(build_cmd("--jobs", "2"), pdf_corpus)[0]
+        finally:
+            victim.write_bytes(original)
         clean(pdf_corpus)
         r["pdf_html_only"] = run(build_cmd("--no-pdf", "--jobs", "1"), pdf_corpus)[0]
         raw = subprocess.run([sys.executable, "-m", "allyreport.bench.rawpdf", "notes"], cwd=pdf_corpus,
@@ -152,6 +159,7 @@ def ratios(r: dict[str, float]) -> dict[str, tuple[float, float]]:
     }
     if "pdf_jobs1" in r:
         out["jobs2/jobs1 (PDF)"] = (r["pdf_jobs2"] / r["pdf_jobs1"], 0.6)
+        out["one-note/cold (with PDFs)"] = (r["pdf_one_note"] / r["pdf_jobs2"], 0.05)
         out["ours/raw WeasyPrint"] = (r["ours_per_doc"] / r["raw_weasyprint_per_doc"], 1.15)
     return out
 
