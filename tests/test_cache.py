@@ -135,7 +135,7 @@ def test_an_edited_template_file_invalidates(write_notes: NotesWriter, tmp_path:
     _template(notes, tmp_path)
     build(tmp_path, "out", "--templates", "custom")
     (tmp_path / "custom" / "style.css").write_text("body { color: navy; }\n", "utf-8")
-    assert not build(tmp_path, "out", "--templates", "custom").endswith("unchanged")
+    assert not build(tmp_path, "out", "--templates", "custom").endswith(REUSED)
     assert (tmp_path / "out" / "assets" / "style.css").read_text("utf-8") == "body { color: navy; }\n"
 
 

@@ -34,6 +34,8 @@ def from_scratch(cwd: Path, scratch: Path, *extra: str) -> dict[str, str]:
     shutil.copytree(cwd / "notes", scratch / "notes", symlinks=True)
     if (cwd / "allyreport.toml").exists():
         shutil.copy(cwd / "allyreport.toml", scratch / "allyreport.toml")
+    if (cwd / "custom").exists():
+        shutil.copytree(cwd / "custom", scratch / "custom")
     build(scratch, *extra)
     return tree(scratch / "out")
 
@@ -236,3 +238,45 @@ def test_a_damaged_cache_costs_time_never_correctness(write_notes: NotesWriter, 
     victim.write_text(victim.read_text("utf-8").replace("We argued about", "We agreed on"), "utf-8")
     assert build(tmp_path, "--no-pdf").startswith("built 2 accounts for 2026Q3: ")
     assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "src" / "allyreport" / "templates"
+
+
+@pytest.mark.parametrize(("name", "edit", "accounts_redone"), [
+    ("style.css", lambda text: text + "\nbody { color: teal; }\n", False),  # the site's stylesheet: linked, not in pages
+    ("index.html", lambda text: text.replace("<h1>Portfolio", "<h1>Our portfolio"), False),
+    ("_macros.html", lambda text: text.replace(">Portfolio</a>", ">All accounts</a>"), True),  # the pages import it
+    ("review.html", lambda text: text + "\n", True),
+])
+def test_a_template_edit_redoes_what_depends_on_it(write_notes: NotesWriter, tmp_path: Path, name: str,
+                                                   edit: Callable[[str], str], accounts_redone: bool) -> None:
+    small_notes(write_notes)
+    (tmp_path / "custom").mkdir()
+    shutil.copy(SHIPPED / name, tmp_path / "custom" / name)
+    build(tmp_path, "--no-pdf", "--templates", "custom")
+    before = stats(tmp_path / "out")
+    (tmp_path / "custom" / name).write_text(edit((SHIPPED / name).read_text("utf-8")), "utf-8")
+    line = build(tmp_path, "--no-pdf", "--templates", "custom")
+    after = stats(tmp_path / "out")
+    if accounts_redone:
+        assert "unchanged" not in line
+        assert after["accounts/acme.html"] != before["accounts/acme.html"]
+    else:
+        assert line.endswith("; 2 unchanged")
+        assert after["accounts/acme.html"] == before["accounts/acme.html"]
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf", "--templates", "custom")
+
+
+def test_a_pdf_stylesheet_edit_reprints_every_pdf(write_notes: NotesWriter, tmp_path: Path) -> None:
+    small_notes(write_notes)
+    (tmp_path / "custom").mkdir()
+    shutil.copy(SHIPPED / "print.css", tmp_path / "custom" / "print.css")
+    build(tmp_path, "--templates", "custom")
+    before = stats(tmp_path / "out")
+    with (tmp_path / "custom" / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\nh1 { letter-spacing: 0.02em; }\n")
+    assert "unchanged" not in build(tmp_path, "--templates", "custom")
+    after = stats(tmp_path / "out")
+    assert all(after[name] != before[name] for name in before if name.startswith("pdf/"))
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--templates", "custom")

@@ -118,16 +118,18 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
     state = cache.load_state(out)
     key = cache.global_key(settings, options, _shown(options.notes), index)
     if state is not None and state.global_key != key:
-        state = None  # the rules, templates, settings or allyreport changed: nothing is reused
+        state = None  # the rules, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
+    templates = cache.template_keys(options, index)
     survey = _survey(settings, options, state.published if state is not None else {}, progress)
-    whole = cache.combine(key, survey.problems, [(slug, a.key) for slug, a in survey.accounts.items()])
+    whole = cache.combine(key, templates.everything, survey.problems,
+                          [(slug, a.key) for slug, a in survey.accounts.items()])
     if state is not None and state.whole == whole and cache.exactly(out, state, survey.damaged):
         index.save()
         return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
                        reused=True, unchanged=state.judged)
-    return _judge_and_render(settings, options, index, state, key, whole, survey, progress)
+    return _judge_and_render(settings, options, index, state, key, templates, whole, survey, progress)
 
 
 def _survey(settings: Settings, options: Options, published: dict[str, cache.Stat],
@@ -144,7 +146,8 @@ def _survey(settings: Settings, options: Options, published: dict[str, cache.Sta
 
 
 def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
-                      key: str, whole: str, survey: cache.Survey, progress: Progress) -> Outcome:
+                      key: str, templates: cache.Templates, whole: str, survey: cache.Survey,
+                      progress: Progress) -> Outcome:
     from . import cache, publish
     from .model import Portfolio
     from .quarters import Quarter
@@ -163,6 +166,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         return outcome
     model = rules.models[model_key]
     previous = cache.records(state)
+    accounts_key = cache.combine(key, templates.accounts)  # what every account's output key starts from
     days = {slug: (previous[slug].judged.days if slug in previous and previous[slug].input == a.key
                    else a.guessed()) for slug, a in survey.accounts.items()}
     when = _when(options, days) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
@@ -172,8 +176,8 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     try:
         for attempt in range(2):
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
-            judged, reused, failed = _accounts(project, options, survey, previous, key, stage, prints, in_place,
-                                               progress)
+            judged, reused, failed = _accounts(project, options, survey, previous, accounts_key, stage, prints,
+                                               in_place, progress)
             found = _when(options, {j.slug: j.days for j in judged})
             wrong = found is not None and (found[0] != when[0] or (options.pdf and found[1] != when[1]))
             if failed or not wrong or attempt or found is None:
@@ -193,7 +197,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
         common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, stage, prints,
-                                                     in_place, progress)
+                                                     in_place, templates.printing, progress)
         outcome.diagnostics += problems
         if errors_only(outcome.diagnostics):
             publish.discard(stage)
@@ -211,7 +215,8 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     finally:
         shutil.rmtree(prints, ignore_errors=True)
         progress.done()
-    _remember(options, index, key, whole, survey, judged, state, reused, found, common, portfolio_pdf, outcome)
+    _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, found, common, portfolio_pdf,
+              outcome)
     return outcome
 
 
@@ -281,7 +286,7 @@ def _output_key(key: str, input_key: str, project: Project, options: Options) ->
 
 
 def _portfolio(project: Project, options: Options, state: cache.State | None, judged: list[Judged],
-               reused: set[str], stage: Path, prints: Path, in_place: bool,
+               reused: set[str], stage: Path, prints: Path, in_place: bool, printing: str,
                progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print."""
     from . import cache
@@ -300,7 +305,7 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
     if problems:
         return common, "", problems
     summary = portfolio_document(project, templates["portfolio"])
-    digest = cache.content_hash(summary.html.encode())
+    digest = cache.content_hash(f"{printing}\0{summary.html}".encode())  # its HTML, and what printing reads
     jobs = [PdfJob(name, "") for j in judged if j.slug not in reused for name in j.prints]
     if state is not None and state.portfolio_pdf == digest and cache.intact(options.out, {
             summary.name: state.common.get(summary.name, (0, 0, 0, 0))}):
@@ -319,7 +324,8 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
                                            progress.stage("Printing PDFs", len(jobs)))
 
 
-def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, survey: cache.Survey, judged: list[Judged],
+def _remember(options: Options, index: cache.StatIndex, key: str, accounts_key: str, whole: str, survey: cache.Survey,
+              judged: list[Judged],
               state: cache.State | None, reused: set[str], when: tuple[Quarter, dt.date] | None,
               common: list[str], portfolio_pdf: str, outcome: Outcome) -> None:
     """After a successful publish: each account's keys and result, and the published files' stats."""
@@ -337,7 +343,7 @@ def _remember(options: Options, index: cache.StatIndex, key: str, whole: str, su
             continue
         input_key = survey.accounts[j.slug].key
         files = cache.published(options.out, [*j.files, *j.prints])
-        record = cache.AccountRecord(input_key, _output_key(key, input_key, project, options), j, files)
+        record = cache.AccountRecord(input_key, _output_key(accounts_key, input_key, project, options), j, files)
         accounts[j.slug] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         published.update(files)
     cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
