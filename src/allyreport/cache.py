@@ -3,23 +3,24 @@
 Three layers of keys, each a hash:
 
 - the **global key**: the allyreport version and the stat of its own source files, the
-  shipped and firm rules, every file of the templates folders, the settings, and the options
-  that change output (--model, --no-pdf, --templates, --quarter, the folders). When it
-  changes, nothing of the previous build is reused.
+  shipped and firm rules, the settings, and the options that change output (--model,
+  --no-pdf, --templates, --quarter, the folders). When it changes, nothing of the previous
+  build is reused. The templates count by what uses them (`template_keys`).
 - an account's **input key**: the paths, kinds and bytes of its files (account.md and notes).
-- an account's **output key**: global + input + the review quarter (+ the notes' "as of"
-  date when PDFs are built, since every PDF's cover shows it). An account whose output key
-  is unchanged, and whose published files are still exactly as published (same stat), has
-  its files hard-linked into the new output; every other account is parsed, judged and
-  rendered again. The portfolio page, levels.json and the portfolio summary are always
-  redone from the accounts' kept results (the summary's PDF is reprinted only when its HTML
+- an account's **output key**: global + its templates + input + the review quarter (+ the
+  notes' "as of" date when PDFs are built, since every PDF's cover shows it). An account
+  whose output key is unchanged, and whose published files are still exactly as published
+  (same stat), keeps its files; every other account is parsed, judged and rendered again.
+  The portfolio page, levels.json and the portfolio summary are always redone from the
+  accounts' kept results (the summary's PDF is reprinted only when what it is printed from
   changed).
 
-A file's content hash comes from a stat index (mtime_ns, ctime_ns, size, inode, like git's
-index), recomputed when the stat differs or is too recent to trust. The layout of the notes
-folder (which files exist) is reused while no folder's stat changed. Nothing here can serve a
-stale report: every input of a page is in one of its keys (tests/test_cache.py and
-tests/test_incremental.py prove each case).
+Each account's files are recorded with their stats (mtime_ns, ctime_ns, size, inode) and
+content hashes (`survey`); a file is read again only when its stat differs or was too recent
+to trust, as git trusts its index. The layout of the notes folder (which files exist) is
+reused while no folder's stat changed. Nothing here can serve a stale report: every input of
+a page is in one of its keys (tests/test_cache.py and tests/test_incremental.py prove each
+case). The small stat index below covers the rules and templates.
 """
 
 from __future__ import annotations
