@@ -67,24 +67,18 @@ class Outcome:
         return (self.project is not None or self.reused) and not errors_only(self.diagnostics)
 
 
-def judge(settings: Settings, options: Options, learn: parallel.Learn | None = None) -> Outcome:
-    """Load the rules and the notes, validate them, and evaluate every account."""
+def judge(settings: Settings, options: Options) -> Outcome:
+    """Load the rules and every note, validate them, and evaluate every account (the commands
+    that report on all accounts at once; `build` works account by account)."""
     from .engine import evaluate, latest_quarter, notes_as_of
     from .quarters import Quarter
-    from .rules import load_rules
 
     outcome = Outcome()
-    rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
-    outcome.diagnostics += problems
+    rules, model_key = _rules(settings, options, outcome)
     if rules is None:
         return outcome
-    model_key = options.model or settings.spec.model or rules.default_model
-    if model_key not in rules.models:
-        outcome.diagnostics.append(Diagnostic(settings.source or "--model", 0, f"unknown model '{model_key}'; "
-                                              f"choose one of {', '.join(rules.models)}"))
-        return outcome
     portfolio, problems = parallel.load_notes(options.notes, _shown(options.notes), rules.signals,
-                                              settings.max_note_bytes, options.jobs, learn)
+                                              settings.max_note_bytes, options.jobs)
     outcome.diagnostics += problems
     if errors_only(outcome.diagnostics):
         return outcome
@@ -97,6 +91,22 @@ def judge(settings: Settings, options: Options, learn: parallel.Learn | None = N
     as_of = notes_as_of((n.date for a in portfolio.accounts for n in a.notes), quarter)
     outcome.project = Project(settings, portfolio, rules, rules.models[model_key], quarter, tuple(verdicts), as_of)
     return outcome
+
+
+def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[RuleSet | None, str]:
+    """The rules and the key of the level model in use; None (and why, in `outcome`) if unusable."""
+    from .rules import load_rules
+
+    rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
+    outcome.diagnostics += problems
+    if rules is None:
+        return None, ""
+    model_key = options.model or settings.spec.model or rules.default_model
+    if model_key not in rules.models:
+        outcome.diagnostics.append(Diagnostic(settings.source or "--model", 0, f"unknown model '{model_key}'; "
+                                              f"choose one of {', '.join(rules.models)}"))
+        return None, ""
+    return rules, model_key
 
 
 def build(settings: Settings, options: Options, progress: Progress | None = None) -> Outcome:
@@ -151,18 +161,11 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     from . import cache, publish
     from .model import Portfolio
     from .quarters import Quarter
-    from .rules import load_rules
     from .units import merge_failures, portfolio_verdicts
 
     outcome = Outcome()
-    rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
-    outcome.diagnostics += problems
+    rules, model_key = _rules(settings, options, outcome)
     if rules is None:
-        return outcome
-    model_key = options.model or settings.spec.model or rules.default_model
-    if model_key not in rules.models:
-        outcome.diagnostics.append(Diagnostic(settings.source or "--model", 0, f"unknown model '{model_key}'; "
-                                              f"choose one of {', '.join(rules.models)}"))
         return outcome
     model = rules.models[model_key]
     previous = cache.records(state)
@@ -308,7 +311,7 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
     digest = cache.content_hash(f"{printing}\0{summary.html}".encode())  # its HTML, and what printing reads
     jobs = [PdfJob(name, "") for j in judged if j.slug not in reused for name in j.prints]
     if state is not None and state.portfolio_pdf == digest and cache.intact(options.out, {
-            summary.name: state.common.get(summary.name, (0, 0, 0, 0))}):
+            summary.name: state.published.get(summary.name, (0, 0, 0, 0))}):
         if not in_place:
             cache.link_into(options.out, [summary.name], stage)
     else:
@@ -347,8 +350,8 @@ def _remember(options: Options, index: cache.StatIndex, key: str, accounts_key: 
         accounts[j.slug] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         published.update(files)
     cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
-                                              cache.published(options.out, common), dict(sorted(published.items())),
-                                              portfolio_pdf, tuple(outcome.diagnostics), outcome.accounts),
+                                              dict(sorted(published.items())), portfolio_pdf,
+                                              tuple(outcome.diagnostics), outcome.accounts),
                      state, {slug for slug in accounts if slug not in reused})
     index.save()
 

@@ -51,7 +51,7 @@ CACHE_DIR = ".allyreport-cache"
 PACKAGE = Path(__file__).parent
 DEFAULT_TEMPLATES = PACKAGE / "templates"  # as templating.DEFAULT_TEMPLATES, without importing Jinja
 RACY_NS = 2_000_000_000  # a file changed this close to the index being saved is re-hashed
-FORMAT = 7  # of the files below; bump when their shape changes
+FORMAT = 8  # of the files below; bump when their shape changes
 Stat = tuple[int, int, int, int]
 
 
@@ -110,11 +110,6 @@ class StatIndex:
         self.new: dict[str, tuple[Stat, str]] = {}
         self.dirty = False  # a hash was computed: worth saving
 
-    def learn(self, path: str, stat: Stat, digest: str) -> None:
-        """A hash computed elsewhere from bytes read after taking `stat` (a scanning worker's)."""
-        self.new[path] = (stat, digest)
-        self.dirty = True
-
     def known(self, path: str) -> str | None:
         """The content hash if this build or a trusted stat says it, else None (the file must be read)."""
         if path in self.new:
@@ -128,26 +123,6 @@ class StatIndex:
             self.new[path] = old
             return old[1]
         return None
-
-    def all_known(self, paths: list[str]) -> list[str] | None:
-        """`known` for many files, or None as soon as one must be read: the survey's inner loop,
-        run for every note of every account on every build, so written for speed."""
-        new, old, stat, recent = self.new, self.old, os.stat, self.saved_ns - RACY_NS
-        found = []
-        for path in paths:
-            entry = new.get(path)
-            if entry is None:
-                try:
-                    s = stat(path)
-                except OSError:
-                    return None
-                now = (s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino)
-                entry = old.get(path)
-                if entry is None or entry[0] != now or now[0] >= recent or now[1] >= recent:
-                    return None
-                new[path] = entry
-            found.append(entry[1])
-        return found
 
     def digest(self, path: str) -> str:
         value = self.known(path)
@@ -297,7 +272,6 @@ class Survey:
     shown: str  # as shown in messages
     problems: list[Diagnostic]  # of the layout
     accounts: dict[str, AccountFiles]  # by slug, sorted
-    changed: frozenset[str]  # accounts with a file whose stat changed (read again to hash it)
     damaged: frozenset[str]  # files of the last output that are missing or not as published
 
     def jobs(self, slug: str) -> list[FileJob]:
@@ -387,7 +361,7 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
         differ, damaged = _stats_changed(items, old, base), _damaged(out, published)
     accounts = {slug: old[slug] for slug in names if slug not in differ}
     accounts.update(_rehash(sorted(differ.items()), names, old, started, base, shown, scan))
-    result = Survey(base, shown, problems, dict(sorted(accounts.items())), frozenset(differ), damaged)
+    result = Survey(base, shown, problems, dict(sorted(accounts.items())), damaged)
     fresh = FilesRecord(record.where if record else (str(notes.resolve()), shown), folders_since, folders,
                         tuple(problems), result.accounts, record.token if record else 0)
     if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems:
@@ -511,7 +485,6 @@ class State:
     quarter: str
     as_of: str
     accounts: dict[str, bytes]  # slug -> its AccountRecord, pickled (an unchanged one is kept as it is)
-    common: dict[str, Stat]  # index.html, levels.json, assets, the portfolio summary
     published: dict[str, Stat]  # every file of the output, the accounts' and the common ones
     portfolio_pdf: str  # hash of the portfolio summary's HTML ("" without PDFs)
     diagnostics: tuple[Diagnostic, ...]

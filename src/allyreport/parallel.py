@@ -1,10 +1,12 @@
-"""Using every core for the two embarrassingly parallel stages: parsing files and rendering pages.
+"""Using every core: forked workers for work that splits into independent pieces.
 
-Parsing one file is a pure function of its bytes, and one account's pages depend only on
-the judged Project, so both are split into contiguous, deterministic slices handed to
-forked workers ('fork' context: they inherit the file list, the Project and the compiled
-templates, nothing is sent but slice numbers). Results come back in slice order, so the
-output is byte-identical to the one-process build; jobs=1 (or a small input) stays in process.
+`fork_map` runs numbered slices in forked workers ('fork' context: they inherit everything
+the parent built, the compiled templates and the rules among it; nothing is sent but slice
+numbers) and returns their results in slice order, so the output is byte-identical to a
+one-process run; jobs=1 (or a small input) stays in process. A build hands it accounts
+(`units.run_accounts`) and files to hash (`units.scan_files`); `load_notes` parses a whole
+notes folder for the commands that judge every account at once. `beside` runs one short job
+in a second process with no pool to start.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .cache import Stat, content_hash, file_stat
 from .diagnostics import Diagnostic
 from .layout import FileJob, discover
 
@@ -77,39 +78,16 @@ def workers_for(items: int, jobs: int) -> int:
     return max(1, min(jobs, items // MIN_FILES_PER_WORKER))
 
 
-Learn = Callable[[str, Stat, str], None]  # (file, its stat before reading, content hash): feeds the cache
+def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[ParsedFile]:
+    from .loader import _parse_job
 
-
-def parse_and_hash(job: FileJob, max_bytes: int) -> tuple[ParsedFile, tuple[str, Stat, str] | None]:
-    """Parse one file and hash the same bytes, so the cache need not read the file again."""
-    from .loader import _parse_job, parse_file, read_capped
-
-    try:
-        stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
-        data = read_capped(job.real, max_bytes)
-    except OSError:
-        return _parse_job(job, max_bytes), None
-    seen = (job.real, stat, content_hash(data)) if len(data) <= max_bytes else None
-    return parse_file(job.path, data, job.kind, max_bytes), seen
-
-
-def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int, learn: Learn | None = None) -> list[ParsedFile]:
     parts = slices(len(files), workers_for(len(files), jobs))
-
-    def parse_slice(i: int) -> list[tuple[ParsedFile, tuple[str, Stat, str] | None]]:
-        return [parse_and_hash(files[k], max_bytes) for k in parts[i]]
-
-    parsed = []
-    for chunk in fork_map(parse_slice, len(parts)):
-        for item, seen in chunk:
-            parsed.append(item)
-            if seen and learn:
-                learn(*seen)
-    return parsed
+    return [parsed for chunk in fork_map(lambda i: [_parse_job(files[k], max_bytes) for k in parts[i]], len(parts))
+            for parsed in chunk]
 
 
 def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_bytes: int = 256 * 1024,
-               jobs: int = 1, learn: Learn | None = None) -> tuple[Portfolio, list[Diagnostic]]:
+               jobs: int = 1) -> tuple[Portfolio, list[Diagnostic]]:
     """`loader.load_notes`, with the parsing spread over `jobs` processes."""
     from .loader import assemble
     from .model import Portfolio
@@ -117,7 +95,7 @@ def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_byt
     if not notes_dir.is_dir():
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]
     files, problems = discover(notes_dir, shown)
-    parsed = parse_files(files, max_bytes, jobs, learn)
+    parsed = parse_files(files, max_bytes, jobs)
     portfolio, diagnostics = assemble(shown, parsed, files, signals)
     return portfolio, problems + diagnostics
 

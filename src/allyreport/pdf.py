@@ -33,7 +33,7 @@ from .diagnostics import Diagnostic, display_path
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
-    from .build import Options, Project
+    from .build import Options
     from .pdfdocs import PdfJob
     from .progress import Tick
     from .settings import Settings
@@ -222,16 +222,6 @@ def _mentions(name: str, roots: tuple[str, ...]) -> Iterator[tuple[str, int]]:
 
 
 # -- printing every document, in this process or in workers ----------------------------------
-
-
-def render_pdfs(project: Project, options: Options, stage: Path) -> list[Diagnostic]:
-    """Write every PDF of the project under `stage/pdf/`; the problems, if any, fail the build."""
-    from .pdfdocs import documents
-
-    jobs, problems = documents(project, options.templates)
-    if problems:
-        return problems
-    return print_documents(jobs, project.settings, options, stage, 2 * len(project.verdicts) + 1)
 
 
 def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options, stage: Path,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .build import Options, Project
     from .cache import Stat
     from .engine import Verdict
-    from .rules import LevelModel, RuleSet
+    from .rules import LevelModel
 
 Failure = tuple[str, str, str, str, int]  # origin, what, first account, error, how many accounts
 # slug, name, owner, level, previous level, target level, movement, trust, open investments,
@@ -61,10 +61,6 @@ class Judged:
     problem: Diagnostic | None = None  # a template error: the build fails
     light: Light | None = None  # what the portfolio reads of every verdict (`portfolio_verdicts`)
     row: str = ""  # its row of the portfolio's table (templates/_row.html)
-
-    @property
-    def dates(self) -> tuple[dt.date, ...]:
-        return tuple(dt.date.fromordinal(d) for d in self.days)
 
 
 @dataclass(frozen=True)
@@ -270,10 +266,6 @@ def merge_failures(judged: Sequence[Judged]) -> list[Diagnostic]:
             first = merged.get((origin, what))
             merged[(origin, what)] = (first[0], first[1], first[2] + count) if first else (who, error, count)
     return Evaluator.describe(merged)
-
-
-def rules_signals(rules: RuleSet) -> frozenset[str]:
-    return frozenset(rules.signals)
 
 
 # -- scanning: what changed, and a first guess at the notes' dates -------------------------------
