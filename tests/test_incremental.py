@@ -280,3 +280,49 @@ def test_a_pdf_stylesheet_edit_reprints_every_pdf(write_notes: NotesWriter, tmp_
     after = stats(tmp_path / "out")
     assert all(after[name] != before[name] for name in before if name.startswith("pdf/"))
     assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--templates", "custom")
+
+
+INTERRUPTED_UPDATE = (
+    "import os, sys\n"
+    "import allyreport.publish as p\n"
+    "real_apply = p._apply\n"
+    "def dying(journal):\n"  # the update is killed after its first move into the output
+    "    real, moved = os.replace, []\n"
+    "    def once(a, b):\n"
+    "        if moved:\n"
+    "            raise KeyboardInterrupt\n"
+    "        real(a, b)\n"
+    "        moved.append(b)\n"
+    "    os.replace = once\n"
+    "    try:\n"
+    "        real_apply(journal)\n"
+    "    finally:\n"
+    "        os.replace = real\n"
+    "p._apply = dying\n"
+    "from allyreport.cli import main\n"
+    "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n"
+)
+
+
+def test_a_build_killed_while_updating_in_place_is_finished_by_the_next(write_notes: NotesWriter,
+                                                                         tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import subprocess_env
+
+    notes = small_notes(write_notes, ("acme", "globex", "initech"))
+    build(tmp_path, "--no-pdf")
+    victim = notes / "globex" / "2026-07-08-n3.md"  # its context changes: the level, the row, levels.json
+    victim.write_text(victim.read_text("utf-8").replace("context: service", "context: strategy"), "utf-8")
+    killed = subprocess.run([sys.executable, "-c", INTERRUPTED_UPDATE], cwd=tmp_path, env=subprocess_env(),
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert killed.returncode == 130, killed.stderr
+    assert (tmp_path / ".out.journal").exists()  # the update is owed, and its staged files kept
+    expected = from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+    publish.recover(tmp_path / "out")  # what the next build does first: the output is the new one
+    assert tree(tmp_path / "out") == expected
+    build(tmp_path, "--no-pdf")
+    assert not (tmp_path / ".out.journal").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.staging-")]
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")

@@ -213,7 +213,8 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         else:
             publish.publish(stage, options.out)
     except BaseException:
-        publish.discard(stage)
+        if not publish.pending(options.out):  # an update under way is finished by the next build instead
+            publish.discard(stage)
         raise
     finally:
         shutil.rmtree(prints, ignore_errors=True)

@@ -125,6 +125,11 @@ def update(stage: Path, out: Path, moves: list[str], drop: list[str]) -> None:
     _apply(journal)
 
 
+def pending(out: Path) -> bool:
+    """An update has started (its journal is written): it must be finished, not discarded."""
+    return (out.parent / f".{out.name}.journal").exists()
+
+
 def recover(out: Path) -> None:
     """Finish an update a killed build left halfway (see `update`)."""
     journal = out.parent / f".{out.name}.journal"
