@@ -111,7 +111,8 @@ def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[Rule
 
 def build(settings: Settings, options: Options, progress: Progress | None = None) -> Outcome:
     """survey the notes -> reuse unchanged accounts -> parse, judge and render the others, each in
-    one go, in workers -> the portfolio -> print the PDFs -> publish atomically (see `units`, `cache`)."""
+    one go, in workers -> the portfolio -> print the PDFs -> publish (see `units`, `cache`, `publish`).
+    A build that fails changes nothing in the output."""
     from . import publish
 
     publish.check_output_dir(options.out, options.notes, options.templates)
