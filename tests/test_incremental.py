@@ -326,3 +326,21 @@ def test_a_build_killed_while_updating_in_place_is_finished_by_the_next(write_no
     assert not (tmp_path / ".out.journal").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.staging-")]
     assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+
+
+def test_a_deleted_account_stays_deleted_through_later_builds(write_notes: NotesWriter, tmp_path: Path) -> None:
+    """The cache's records are written as deltas on a full record: a later delta must still drop
+    an account an earlier one dropped, even once the notes folder's listing is trusted again."""
+    notes = small_notes(write_notes, ("acme", "globex", "initech"))
+    settle()
+    build(tmp_path, "--no-pdf")
+    shutil.rmtree(notes / "initech")
+    settle()
+    build(tmp_path, "--no-pdf")
+    victim = notes / "acme" / "2026-07-08-n3.md"
+    victim.write_text(victim.read_text("utf-8") + "\nMore.\n", "utf-8")
+    build(tmp_path, "--no-pdf")
+    settle()  # the listing recorded after the deletion is now trusted: the deleted account must not come back
+    victim.write_text(victim.read_text("utf-8") + "\nAnd more.\n", "utf-8")
+    assert build(tmp_path, "--no-pdf").startswith("built 2 accounts for 2026Q3: ")
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")

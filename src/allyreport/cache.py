@@ -32,7 +32,7 @@ import os
 import pickle
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -300,6 +300,8 @@ class FilesRecord(NamedTuple):
     problems: tuple[Diagnostic, ...]  # of the layout
     accounts: dict[str, AccountFiles]
     token: int  # which full record this is, or amends
+    amended: frozenset[str] = frozenset()  # the accounts its delta holds
+    removed: frozenset[str] = frozenset()  # the full record's accounts its delta drops
 
 
 def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
@@ -308,6 +310,8 @@ def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
         full: Any = _read(folder(out) / f"{out.name}.files", plain=True)
         token, found, since, folders, problems, accounts = full
         kept = {slug: AccountFiles._make(a) for slug, a in accounts.items()}
+        amended: dict[str, Any] = {}
+        removed: list[str] = []
         delta: Any = _read(folder(out) / f"{out.name}.files-delta", plain=True)
         if isinstance(delta, tuple) and delta[0] == token:
             _, found, since, folders, problems, amended, removed = delta
@@ -316,7 +320,7 @@ def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
         if tuple(found) != where:
             return None
         return FilesRecord(where, since, folders, tuple(Diagnostic(*p) for p in problems), dict(sorted(kept.items())),
-                           token)
+                           token, frozenset(amended), frozenset(removed))
     except (TypeError, ValueError, AttributeError):  # no record, or one of another shape: survey afresh
         return None
 
@@ -450,16 +454,14 @@ def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, chang
                                                           for s in marshal.loads(a.stats)))
                 for slug, a in fresh.accounts.items()}
     problems = [(p.path, p.line, p.message, p.severity, p.column) for p in fresh.problems]
-    if before is not None and before.token:
-        full = _read(folder(out) / f"{out.name}.files-delta", plain=True)
-        amended = changed | (set(full[5]) if isinstance(full, tuple) and full[0] == before.token else set())
-        amended &= set(accounts)
-        if len(amended) <= max(DELTA_ACCOUNTS, len(accounts) // 10):
-            removed = sorted(set(before.accounts) - set(accounts))
-            _write(folder(out) / f"{out.name}.files-delta",
-                   (before.token, fresh.where, fresh.since, fresh.folders, problems,
-                    {slug: tuple(accounts[slug]) for slug in sorted(amended)}, removed), plain=True)
-            return
+    delta = _amendment(before.token, before.accounts, before.amended, before.removed, set(accounts), changed) \
+        if before is not None else None
+    if before is not None and delta is not None:
+        amended, removed = delta
+        _write(folder(out) / f"{out.name}.files-delta",
+               (before.token, fresh.where, fresh.since, fresh.folders, problems,
+                {slug: tuple(accounts[slug]) for slug in sorted(amended)}, sorted(removed)), plain=True)
+        return
     (folder(out) / f"{out.name}.files-delta").unlink(missing_ok=True)
     _write(folder(out) / f"{out.name}.files", (time.time_ns(), fresh.where, fresh.since, fresh.folders, problems,
                                                {slug: tuple(a) for slug, a in accounts.items()}), plain=True)
@@ -497,6 +499,18 @@ class State:
 DELTA_ACCOUNTS = 64  # a delta amending more accounts than this (or a tenth of them) is folded into a full record
 
 
+def _amendment(token: int, before: Iterable[str], amended: frozenset[str], removed: frozenset[str], now: set[str],
+               changed: set[str]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What a delta on the full record `token` must hold now: every account changed since that
+    record was written, and every account of it that is gone; None when a full record is due.
+    (`before` is the last record as read, full and delta together: `removed` keeps what earlier
+    deltas dropped, which it no longer lists.)"""
+    holds = frozenset((changed | amended) & now)
+    if not token or len(holds) > max(DELTA_ACCOUNTS, len(now) // 10):
+        return None
+    return holds, frozenset((set(before) | removed) - now)
+
+
 def load_state(out: Path) -> State | None:
     """The last build's record: the full one, amended by the delta written after it, if any."""
     full = _read(folder(out) / f"{out.name}.build")
@@ -513,13 +527,13 @@ def load_state(out: Path) -> State | None:
 def save_state(out: Path, state: State, before: State | None, changed: set[str]) -> None:
     """Write the record. Most builds change a few accounts of thousands: then only those accounts
     and the small fields are written, as a delta on the last full record, instead of all of it."""
-    amended = changed | (before.amended if before is not None else frozenset())
-    amended &= set(state.accounts)
-    if before is not None and before.base and len(amended) <= max(DELTA_ACCOUNTS, len(state.accounts) // 10):
-        removed = frozenset(before.accounts) - set(state.accounts) | before.removed
+    delta = _amendment(before.base, before.accounts, before.amended, before.removed, set(state.accounts), changed) \
+        if before is not None else None
+    if before is not None and delta is not None:
+        amended, removed = delta
         _write(folder(out) / f"{out.name}.delta",
                replace(state, accounts={slug: state.accounts[slug] for slug in sorted(amended)}, base=before.base,
-                       amended=frozenset(amended), removed=removed))
+                       amended=amended, removed=removed))
         return
     (folder(out) / f"{out.name}.delta").unlink(missing_ok=True)
     _write(folder(out) / f"{out.name}.build", replace(state, base=time.time_ns(), amended=frozenset(),
