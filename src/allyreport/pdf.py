@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 MAX_ASSET_BYTES = 8 * 1024 * 1024
 FONT_DIR = Path(ttf_opensans.__file__).resolve().parent / "ttf"
 FONT_FACES = (("Regular", "normal", 400), ("Bold", "normal", 700), ("Italic", "italic", 400))
+FONT_EPOCH = "946684800"  # 2000-01-01: the modified date written into every embedded font
 IN_FLIGHT_PER_WORKER = 4  # documents queued per worker: enough to keep it busy, few held in memory
 
 
@@ -148,11 +150,26 @@ class Printer:
 
         if self.problems:
             return self.problems
-        with captured(job.name, self.setup.roots) as problems:
+        with captured(job.name, self.setup.roots) as problems, fixed_font_clock():
             html = weasyprint.HTML(string=job.html, base_url=self.setup.base_url, url_fetcher=self.fetcher)
             html.write_pdf(target, stylesheets=self.css, font_config=self.fonts, pdf_variant=self.setup.variant,
                            pdf_tags=True, pdf_identifier=True)
         return problems
+
+
+@contextmanager
+def fixed_font_clock() -> Iterator[None]:
+    """fontTools stamps each subset font's `head.modified` with the clock unless
+    SOURCE_DATE_EPOCH is set; a fixed stamp keeps the PDFs byte-identical across builds."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_EPOCH
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 _PRINTERS: dict[Setup, Printer] = {}
