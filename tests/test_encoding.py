@@ -44,13 +44,13 @@ def test_utf8_bom_is_accepted_and_no_metadata_is_lost(write_notes: Writer) -> No
 def test_utf8_bom_with_crlf_line_endings(write_notes: Writer) -> None:
     data = b"\xef\xbb\xbf" + NOTE.replace("problem", "problme").replace("\n", "\r\n").encode()
     assert note_messages(write_notes, data) == [
-        f"{SHOWN}:4: 'context' must be one of service, problem, strategy or social, got 'problme'"]
+        f"{SHOWN}:4: 'context' must be one of service, problem, strategy or social, got 'problme'; did you mean 'problem'?"]
 
 
 def test_old_mac_line_endings(write_notes: Writer) -> None:
     data = NOTE.replace("problem", "problme").replace("\n", "\r").encode()
     assert note_messages(write_notes, data) == [
-        f"{SHOWN}:4: 'context' must be one of service, problem, strategy or social, got 'problme'"]
+        f"{SHOWN}:4: 'context' must be one of service, problem, strategy or social, got 'problme'; did you mean 'problem'?"]
 
 
 @pytest.mark.parametrize(("data", "where", "byte"), [

@@ -97,7 +97,7 @@ FOUNDATION_CASES = {
         ---
         """,
         [f"{SHOWN}:4: unknown key 'mood'; expected one of: date, with, context, opened_by, price, signals, "
-         "trust, actions"],
+         "trust, client_rating, actions"],
     ),
     "unknown_nested_key": (
         """\

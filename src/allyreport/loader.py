@@ -158,12 +158,55 @@ def check_unique_stakeholders(account: Account, _: frozenset[str]) -> list[Diagn
     return problems
 
 
+def check_stakeholder_dates(account: Account, _: frozenset[str]) -> list[Diagnostic]:
+    return [
+        Diagnostic(account.path, account.line_of("stakeholders", i, "left"),
+                   f"stakeholder '{p.name[:40]}' left ({p.left}) before joining ({p.joined})")
+        for i, p in enumerate(account.meta.stakeholders)
+        if p.left is not None and p.joined is not None and p.left < p.joined
+    ]
+
+
+def check_successors(account: Account, _: frozenset[str]) -> list[Diagnostic]:
+    """A successor is another stakeholder of the same account.md, named for someone who left."""
+    known = {s.name for s in account.meta.stakeholders}
+    problems = []
+    for i, person in enumerate(account.meta.stakeholders):
+        if person.successor is None:
+            continue
+        line, who = account.line_of("stakeholders", i, "successor"), person.name[:40]
+        if person.successor == person.name:
+            problems.append(Diagnostic(account.path, line, f"'{who}' cannot be their own successor"))
+        elif person.successor not in known:
+            problems.append(Diagnostic(account.path, line, f"successor '{person.successor[:40]}' of '{who}' is not "
+                                       f"a stakeholder in this account.md{_close(person.successor, known - {person.name})}"))
+        if person.left is None:
+            problems.append(Diagnostic(account.path, line, f"'{who}' has a successor but no 'left' date"))
+    return problems
+
+
+def check_departed_named(account: Account, _: frozenset[str]) -> list[Diagnostic]:
+    """A note dated after someone left that names them: a wrong name, a wrong date, or a stale `left`."""
+    left = {p.name: (p.left, account.line_of("stakeholders", i, "left"))
+            for i, p in enumerate(account.meta.stakeholders) if p.left is not None}
+    return [
+        Diagnostic(note.path, note.line_of("with", i),
+                   f"'{name[:40]}' left on {left[name][0]} ({account.path}:{left[name][1]}), before this note", "warning")
+        for note in account.notes
+        for i, name in enumerate(note.meta.with_)
+        if name in left and note.date > left[name][0]
+    ]
+
+
 ACCOUNT_CHECKS: list[Callable[[Account, frozenset[str]], list[Diagnostic]]] = [
     check_done_not_before_meeting,
     check_with_known,
     check_signals,
     check_tests_only_on_invest,
     check_unique_stakeholders,
+    check_stakeholder_dates,
+    check_successors,
+    check_departed_named,
 ]
 
 

@@ -36,6 +36,9 @@ Commitment = Literal["firm", "best-effort", "intention"]
 Test = Literal["own-time", "learn", "illustrate"]
 TESTS: tuple[str, ...] = ("own-time", "learn", "illustrate")
 Relevance = Literal["rising", "steady", "declining"]
+Influence = Literal["decision-maker", "sponsor", "champion", "user", "gatekeeper"]
+INFLUENCES: tuple[str, ...] = ("decision-maker", "sponsor", "champion", "user", "gatekeeper")
+RatingSource = Literal["survey", "review", "conversation"]
 
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
@@ -59,6 +62,7 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[StrictStr, StringConstraints(min_length=1, strip_whitespace=True)]
 Score = Annotated[StrictInt, Field(ge=1, le=10)]
+Days = Annotated[StrictInt, Field(ge=1, le=3650)]
 
 
 class _Strict(BaseModel):
@@ -99,6 +103,16 @@ class Trust(_Blankable):
     self_orientation: Score
 
 
+class ClientRating(_Blankable):
+    """Trust as the client scores us (a survey, a review meeting, or said in a conversation)."""
+
+    reliability: Score
+    credibility: Score
+    intimacy: Score
+    self_orientation: Score
+    source: RatingSource
+
+
 class Action(_Blankable):
     do: Text
     by: IsoDate | None = None
@@ -112,6 +126,15 @@ class Stakeholder(_Blankable):
     name: Text
     role: Text | None = None
     concerns: tuple[Text, ...] = ()
+    influence: Influence | None = None
+    cadence: Days | None = None  # days between conversations; default per influence from the rules
+    joined: IsoDate | None = None
+    left: IsoDate | None = None
+    successor: Text | None = None
+
+    def current(self, day: dt.date) -> bool:
+        """In the role on `day`: joined by then (or no date given) and not yet left."""
+        return (self.joined is None or self.joined <= day) and (self.left is None or self.left > day)
 
 
 class AccountMeta(_Blankable):
@@ -134,6 +157,7 @@ class NoteMeta(_Blankable):
     price: StrictBool = False
     signals: tuple[Text, ...] = ()
     trust: Trust | None = None
+    client_rating: ClientRating | None = None
     actions: tuple[Action, ...] = ()
 
 
@@ -173,7 +197,10 @@ def _message(model: type[_Strict], loc: Loc, err: Any) -> tuple[Loc, str]:
         return loc, f"'{name}' is empty; give it a value"
     if kind == "literal_error":
         expected = err["ctx"]["expected"].replace("'", "")
-        return loc, f"'{name}' must be one of {expected}, got '{_short(str(value))}'"
+        choices = re.findall(r"'([^']*)'", err["ctx"]["expected"])
+        matches = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f"; did you mean '{matches[0]}'?" if matches else ""
+        return loc, f"'{name}' must be one of {expected}, got '{_short(str(value))}'{hint}"
     if kind == "bool_type":
         return loc, f"'{name}' must be true or false, got '{_short(str(value))}'{_yaml11_hint(value)}"
     if kind in {"int_type", "int_parsing"}:
