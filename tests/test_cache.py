@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from allyreport import cache
-from allyreport.build import Options
-from allyreport.settings import Settings, SettingsSpec
+from allyreport.build import cache
+from allyreport.build.pipeline import Options
+from allyreport.config.settings import Settings, SettingsSpec
 
 from .conftest import NotesWriter, run_cli
 from .test_publish import NOTE, small_notes

@@ -161,7 +161,7 @@ def test_missing_pango_is_one_clear_message_not_a_traceback(tmp_path: Path) -> N
             "        raise OSError(\"cannot load library 'libpango-1.0-0'\")\n"
             "    return real(name, *a, **k)\n"
             "builtins.__import__ = fake\n"
-            "from allyreport.cli import main\n"
+            "from allyreport.cli.main import main\n"
             f"sys.exit(main(['build', '--notes', {str(EXAMPLES)!r}, '--out', 'out']))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                             env=subprocess_env(), check=False)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from allyreport.loader import parse_file, read_capped
-from allyreport.templating import render_markdown
+from allyreport.notes.loader import parse_file, read_capped
+from allyreport.render.templating import render_markdown
 
 from .test_loader import ACCOUNT, NOTE_PATH, SHOWN, Writer, load, messages, note_messages
 
@@ -259,7 +259,7 @@ def test_pathological_markdown_renders_in_bounded_time(body: str) -> None:
 
 
 def test_unreadable_note_is_a_diagnostic_not_a_crash(write_notes: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from allyreport import loader
+    from allyreport.notes import loader
 
     def refuse(path: str, max_bytes: int) -> bytes:
         raise PermissionError(13, "Permission denied", path)

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allyreport.diagnostics import errors_only
-from allyreport.engine import Verdict, evaluate
-from allyreport.loader import load_notes
-from allyreport.metrics import Source
-from allyreport.model import Account, Note, Portfolio
-from allyreport.quarters import Quarter
-from allyreport.rules import compile_rules, default_rules_text
-from allyreport.schema import AccountMeta, NoteMeta
+from allyreport.core.diagnostics import errors_only
+from allyreport.core.quarters import Quarter
+from allyreport.notes.data import Account, Note, Portfolio
+from allyreport.notes.loader import load_notes
+from allyreport.notes.schema import AccountMeta, NoteMeta
+from allyreport.rules.engine import Verdict, evaluate
+from allyreport.rules.metrics import Source
+from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from allyreport import publish
+from allyreport.build import publish
 
 from .conftest import NotesWriter, run_cli
 from .test_cache import tree
@@ -284,7 +284,7 @@ def test_a_pdf_stylesheet_edit_reprints_every_pdf(write_notes: NotesWriter, tmp_
 
 INTERRUPTED_UPDATE = (
     "import os, sys\n"
-    "import allyreport.publish as p\n"
+    "import allyreport.build.publish as p\n"
     "real_apply = p._apply\n"
     "def dying(journal):\n"  # the update is killed after its first move into the output
     "    real, moved = os.replace, []\n"
@@ -299,7 +299,7 @@ INTERRUPTED_UPDATE = (
     "    finally:\n"
     "        os.replace = real\n"
     "p._apply = dying\n"
-    "from allyreport.cli import main\n"
+    "from allyreport.cli.main import main\n"
     "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n"
 )
 

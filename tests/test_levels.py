@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from allyreport.metrics import METRICS, markdown_table
-from allyreport.rules import compile_rules, default_rules_text
+from allyreport.rules.metrics import METRICS, markdown_table
+from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import EXAMPLES, REPO, NotesWriter, run_cli
 from .test_engine import account, note

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from allyreport.diagnostics import Diagnostic, sort_key
-from allyreport.loader import load_notes
-from allyreport.model import Portfolio
+from allyreport.core.diagnostics import Diagnostic, sort_key
+from allyreport.notes.data import Portfolio
+from allyreport.notes.loader import load_notes
 
 Files = dict[str, str | bytes]
 Writer = Callable[[Files], Path]

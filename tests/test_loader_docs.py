@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from allyreport.diagnostics import sort_key
-from allyreport.loader import load_notes
-from allyreport.rules import load_rules
+from allyreport.core.diagnostics import sort_key
+from allyreport.notes.loader import load_notes
+from allyreport.rules.ruleset import load_rules
 
 from .conftest import REPO
 from .test_loader import Writer

@@ -9,8 +9,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allyreport import yamlstrict
-from allyreport.loader import ParsedFile, parse_file
+from allyreport.core import yamlstrict
+from allyreport.notes.loader import ParsedFile, parse_file
 
 NOTE = """\
 ---

@@ -12,8 +12,8 @@ import tracemalloc
 
 import pytest
 
-from allyreport import yamlstrict
-from allyreport.loader import parse_file
+from allyreport.core import yamlstrict
+from allyreport.notes.loader import parse_file
 
 from .test_loader import ACCOUNT, NOTE_PATH, SHOWN, Writer, load, messages, note_messages
 

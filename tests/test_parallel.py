@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from allyreport import loader, parallel
 from allyreport.bench.corpus import generate
-from allyreport.diagnostics import Diagnostic
+from allyreport.build import workers
+from allyreport.core.diagnostics import Diagnostic
+from allyreport.notes import loader
 
 from .conftest import run_cli
 
@@ -22,30 +23,30 @@ def tree(root: Path) -> dict[str, str]:
 
 
 def test_slices_are_contiguous_ordered_and_cover_everything() -> None:
-    assert parallel.slices(10, 3) == [range(0, 3), range(3, 6), range(6, 10)]
-    assert parallel.slices(2, 5) == [range(0, 1), range(1, 2)]
-    assert parallel.slices(0, 2) == [range(0, 0)]
+    assert workers.slices(10, 3) == [range(0, 3), range(3, 6), range(6, 10)]
+    assert workers.slices(2, 5) == [range(0, 1), range(1, 2)]
+    assert workers.slices(0, 2) == [range(0, 0)]
 
 
 def test_fork_map_returns_results_in_slice_order_from_other_processes() -> None:
     parent = os.getpid()
-    results = parallel.fork_map(lambda i: (i, os.getpid() == parent), 3)
+    results = workers.fork_map(lambda i: (i, os.getpid() == parent), 3)
     assert results == [(0, True), (1, False), (2, False)]
 
 
 def test_weighted_slices_balance_the_files_not_the_accounts() -> None:
-    assert parallel.weighted_slices([1] * 10, 3) == [range(0, 4), range(4, 7), range(7, 10)]
-    assert parallel.weighted_slices([50, 1, 1, 1, 1, 1], 2) == [range(0, 1), range(1, 6)]
-    assert parallel.weighted_slices([], 2) == [range(0, 0)]
-    assert parallel.weighted_slices([3, 3], 5) == [range(0, 1), range(1, 2)]
+    assert workers.weighted_slices([1] * 10, 3) == [range(0, 4), range(4, 7), range(7, 10)]
+    assert workers.weighted_slices([50, 1, 1, 1, 1, 1], 2) == [range(0, 1), range(1, 6)]
+    assert workers.weighted_slices([], 2) == [range(0, 0)]
+    assert workers.weighted_slices([3, 3], 5) == [range(0, 1), range(1, 2)]
 
 
 def test_parsing_in_workers_gives_the_same_portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     generate(tmp_path / "notes", 6, 10)
     (tmp_path / "notes" / "client-00002" / "2026-01-01-bad.md").write_text("---\ndate: 2026-01-01\n---\n", "utf-8")
-    monkeypatch.setattr(parallel, "MIN_FILES_PER_WORKER", 5)
+    monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 5)
     one = loader.load_notes(tmp_path / "notes", "notes")
-    two = parallel.load_notes(tmp_path / "notes", "notes", jobs=2)
+    two = workers.load_notes(tmp_path / "notes", "notes", jobs=2)
     assert two == one
     assert one[1][0] == Diagnostic("notes/client-00002/2026-01-01-bad.md", 1, "'context' is required")
 

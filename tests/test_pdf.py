@@ -21,11 +21,11 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from allyreport.bench.corpus import generate
-from allyreport.build import Options, judge
-from allyreport.pdf import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup
-from allyreport.pdfdocs import LIST_CAP, PdfJob, documents, summarize
-from allyreport.settings import load_settings
-from allyreport.templating import DEFAULT_TEMPLATES
+from allyreport.build.pipeline import Options, judge
+from allyreport.config.settings import load_settings
+from allyreport.render.documents import LIST_CAP, PdfJob, documents, summarize
+from allyreport.render.printer import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup
+from allyreport.render.templating import DEFAULT_TEMPLATES
 
 from .conftest import EXAMPLES, run_cli
 
@@ -403,7 +403,7 @@ def test_template_error_is_reported_at_its_line(site: Path) -> None:
     result = run_cli("build", "--notes", "notes", "--out", "broken-out", "--templates", "broken", "--jobs", "1", cwd=cwd)
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == (
-        "broken/pdf/plan.html:3: template error: 'allyreport.engine.Verdict object' has no attribute 'budget'")
+        "broken/pdf/plan.html:3: template error: 'allyreport.rules.engine.Verdict object' has no attribute 'budget'")
     assert not (cwd / "broken-out").exists()
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from allyreport.engine import evaluate
-from allyreport.loader import load_notes
-from allyreport.quarters import Quarter
-from allyreport.rules import compile_rules, default_rules_text
+from allyreport.core.quarters import Quarter
+from allyreport.notes.loader import load_notes
+from allyreport.rules.engine import evaluate
+from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter, run_cli
 from .test_engine import account, acme, insight, keys, note, src

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from allyreport.loader import load_notes
+from allyreport.notes.loader import load_notes
 
 from .conftest import run_cli
 from .test_loader import ACCOUNT, Writer

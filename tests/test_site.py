@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from allyreport import charts
-from allyreport.engine import QuarterLevel, Trust
-from allyreport.quarters import Quarter
-from allyreport.rules import RuleSet, load_rules
+from allyreport.core.quarters import Quarter
+from allyreport.render import charts
+from allyreport.rules.engine import QuarterLevel, Trust
+from allyreport.rules.ruleset import RuleSet, load_rules
 
 from .conftest import REPO, NotesWriter, run_cli
 
@@ -409,7 +409,7 @@ def test_level_timeline_marks_the_review_quarter(rules: RuleSet) -> None:
 
 
 def test_links_in_notes_keep_only_safe_schemes() -> None:
-    from allyreport.templating import render_markdown
+    from allyreport.render.templating import render_markdown
 
     html = str(render_markdown("[a](javascript:alert(1)) [b](file:///etc/passwd) [c](https://example.com) "
                                "![d](/etc/passwd) <img src=x onerror=alert(1)>"))

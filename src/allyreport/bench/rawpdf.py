@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..build import Options, judge
-from ..pdf import font_faces_css, make_setup, printer
-from ..pdfdocs import PdfJob, documents
-from ..settings import Settings, SettingsSpec
+from ..build.pipeline import Options, judge
+from ..config.settings import Settings, SettingsSpec
+from ..render.documents import PdfJob, documents
+from ..render.printer import font_faces_css, make_setup, printer
 
 
 def account_documents(notes: Path, limit: int) -> list[PdfJob]:

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .model import Account, Note
-from .quarters import Quarter
-from .schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta, Action
+from ..core.quarters import Quarter
+from ..notes.data import Account, Note
+from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta, Action
 
 FACTORS = ("reliability", "credibility", "intimacy", "character", "self_orientation")
 

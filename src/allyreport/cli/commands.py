@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from .build import Options, Outcome, build, judge
-from .cli import dump_json, report, today
-from .diagnostics import Diagnostic, display_path, errors_only
-from .explain import explain_text, levels_table
-from .report import verdict_json
-from .settings import Settings, load_settings
+from ..build.pipeline import Options, Outcome, build, judge
+from ..config.settings import Settings, load_settings
+from ..core.diagnostics import Diagnostic, display_path, errors_only
+from ..render.json_report import verdict_json
+from ..render.text import explain_text, levels_table
+from .main import dump_json, report, today
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
@@ -85,8 +85,8 @@ def cmd_build(args: argparse.Namespace) -> int:
               "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0   macOS: brew install pango\n"
               "  Or build without PDFs: allyreport build --no-pdf", file=sys.stderr)
         return 1
-    from .progress import Bar
-    from .publish import PublishError
+    from ..build.publish import PublishError
+    from ..core.progress import Bar
 
     try:
         outcome = build(settings, options, Bar(options.jobs) if sys.stdout.isatty() and not args.json else None)
@@ -139,7 +139,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import new_account
+    from ..notes.scaffold import new_account
 
     settings = _settings(args)
     if settings is None:
@@ -154,7 +154,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from .scaffold import new_note
+    from ..notes.scaffold import new_note
 
     settings = _settings(args)
     if settings is None:

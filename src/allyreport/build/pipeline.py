@@ -11,20 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import parallel
-from .diagnostics import Diagnostic, errors_only
-from .layout import FileJob
-from .progress import Progress
+from ..config.settings import Settings
+from ..core.diagnostics import Diagnostic, errors_only
+from ..core.progress import Progress
+from ..notes.layout import FileJob
+from . import workers
 from .publish import MARKER
-from .settings import Settings
 
 if TYPE_CHECKING:  # the judging modules load only when something is judged: a reused build never needs them
+    from ..core.quarters import Quarter
+    from ..notes.data import Portfolio
+    from ..rules.engine import Verdict
+    from ..rules.ruleset import LevelModel, RuleSet
     from . import cache
-    from .engine import Verdict
-    from .model import Portfolio
-    from .quarters import Quarter
-    from .rules import LevelModel, RuleSet
-    from .units import Judged, Scanned
+    from .account import Judged, Scanned
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,14 @@ class Outcome:
 def judge(settings: Settings, options: Options) -> Outcome:
     """Load the rules and every note, validate them, and evaluate every account (the commands
     that report on all accounts at once; `build` works account by account)."""
-    from .engine import evaluate, latest_quarter, notes_as_of
-    from .quarters import Quarter
+    from ..core.quarters import Quarter
+    from ..rules.engine import evaluate, latest_quarter, notes_as_of
 
     outcome = Outcome()
     rules, model_key = _rules(settings, options, outcome)
     if rules is None:
         return outcome
-    portfolio, problems = parallel.load_notes(options.notes, _shown(options.notes), rules.signals,
+    portfolio, problems = workers.load_notes(options.notes, _shown(options.notes), rules.signals,
                                               settings.max_note_bytes, options.jobs)
     outcome.diagnostics += problems
     if errors_only(outcome.diagnostics):
@@ -95,7 +95,7 @@ def judge(settings: Settings, options: Options) -> Outcome:
 
 def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[RuleSet | None, str]:
     """The rules and the key of the level model in use; None (and why, in `outcome`) if unusable."""
-    from .rules import load_rules
+    from ..rules.ruleset import load_rules
 
     rules, problems = load_rules(settings.rules_files)  # shown relative to the working directory
     outcome.diagnostics += problems
@@ -116,7 +116,7 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
     from . import publish
 
     publish.check_output_dir(options.out, options.notes, options.templates)
-    with publish.locked(options.out), parallel.no_gc():
+    with publish.locked(options.out), workers.no_gc():
         publish.recover(options.out)
         return _build(settings, options, progress or Progress())
 
@@ -148,7 +148,7 @@ def _survey(settings: Settings, options: Options, published: dict[str, cache.Sta
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them, and their dates glanced at for a first guess."""
     from . import cache
-    from .units import scan_files
+    from .account import scan_files
 
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)))
@@ -159,10 +159,10 @@ def _survey(settings: Settings, options: Options, published: dict[str, cache.Sta
 def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
                       key: str, templates: cache.Templates, whole: str, survey: cache.Survey,
                       progress: Progress) -> Outcome:
+    from ..core.quarters import Quarter
+    from ..notes.data import Portfolio
     from . import cache, publish
-    from .model import Portfolio
-    from .quarters import Quarter
-    from .units import merge_failures, portfolio_verdicts
+    from .account import merge_failures, portfolio_verdicts
 
     outcome = Outcome()
     rules, model_key = _rules(settings, options, outcome)
@@ -228,7 +228,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
 def _when(options: Options, days: dict[str, tuple[int, ...]]) -> tuple[Quarter, dt.date] | None:
     """The review quarter (the latest note's, unless --quarter) and the notes' "as of" date (as
     `engine.notes_as_of`), from each account's sorted note dates as ordinals."""
-    from .quarters import Quarter
+    from ..core.quarters import Quarter
 
     last = max((d[-1] for d in days.values() if d), default=None)
     if options.quarter:
@@ -247,10 +247,10 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
               progress: Progress) -> tuple[list[Judged], set[str], bool]:
     """Every account's result for `project`'s quarter: reused when its output key is unchanged and
     its files intact (left in place, or hard-linked into a full stage), else worked out in the workers."""
+    from ..render.documents import document_templates, pdf_environment, template_problem
+    from ..render.site import compiled_templates, site_environment, start
     from . import cache
-    from .pdfdocs import document_templates, pdf_environment, template_problem
-    from .site import compiled_templates, site_environment, start
-    from .units import Context, Judged, run_accounts
+    from .account import Context, Judged, run_accounts
 
     reuse: dict[str, Judged] = {}
     work: list[tuple[str, list[FileJob]]] = []
@@ -294,17 +294,17 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
                reused: set[str], stage: Path, prints: Path, in_place: bool, printing: str,
                progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print."""
+    from ..render.site import compiled_templates, render_portfolio, site_environment
     from . import cache
-    from .site import compiled_templates, render_portfolio, site_environment
-    from .units import levels_json
+    from .account import levels_json
 
     (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
     problems = render_portfolio(project, site_environment(options), options, stage, {j.slug: j.row for j in judged})
     common = ["index.html", "levels.json", *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
     if problems or not options.pdf:
         return common, "", problems
-    from .pdf import print_documents
-    from .pdfdocs import PdfJob, document_templates, pdf_environment, portfolio_document
+    from ..render.documents import PdfJob, document_templates, pdf_environment, portfolio_document
+    from ..render.printer import print_documents
 
     templates, problems = document_templates(pdf_environment(options.templates, compiled_templates(options)))
     if problems:
@@ -363,6 +363,6 @@ def _names(state: cache.State) -> list[str]:
 
 
 def _shown(path: Path) -> str:
-    from .diagnostics import display_path
+    from ..core.diagnostics import display_path
 
     return display_path(path).rstrip("/")

@@ -11,13 +11,13 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
+from ..core.diagnostics import Diagnostic
+from ..core.quarters import Quarter, span
+from ..notes.data import Account, Note, Portfolio
 from . import metrics
-from .diagnostics import Diagnostic
 from .expressions import FUNCTIONS
 from .metrics import FACTORS, Source, Window, gather, is_open
-from .model import Account, Note, Portfolio
-from .quarters import Quarter, span
-from .rules import Condition, InsightRule, Level, LevelModel, RuleSet
+from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
 
 
 @dataclass(frozen=True)

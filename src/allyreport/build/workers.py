@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .diagnostics import Diagnostic
-from .layout import FileJob, discover
+from ..core.diagnostics import Diagnostic
+from ..notes.layout import FileJob, discover
 
 if TYPE_CHECKING:
-    from .loader import ParsedFile
-    from .model import Portfolio
+    from ..notes.data import Portfolio
+    from ..notes.loader import ParsedFile
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -79,7 +79,7 @@ def workers_for(items: int, jobs: int) -> int:
 
 
 def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[ParsedFile]:
-    from .loader import _parse_job
+    from ..notes.loader import _parse_job
 
     parts = slices(len(files), workers_for(len(files), jobs))
     return [parsed for chunk in fork_map(lambda i: [_parse_job(files[k], max_bytes) for k in parts[i]], len(parts))
@@ -89,8 +89,8 @@ def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[Par
 def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_bytes: int = 256 * 1024,
                jobs: int = 1) -> tuple[Portfolio, list[Diagnostic]]:
     """`loader.load_notes`, with the parsing spread over `jobs` processes."""
-    from .loader import assemble
-    from .model import Portfolio
+    from ..notes.data import Portfolio
+    from ..notes.loader import assemble
 
     if not notes_dir.is_dir():
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]

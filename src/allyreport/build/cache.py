@@ -37,18 +37,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import __version__
-from .diagnostics import Diagnostic
-from .layout import FileJob, Layout, discover
+from .. import __version__
+from ..core.diagnostics import Diagnostic
+from ..notes.layout import FileJob, Layout, discover
 from .publish import MARKER
 
 if TYPE_CHECKING:
-    from .build import Options
-    from .settings import Settings
-    from .units import Judged
+    from ..config.settings import Settings
+    from .account import Judged
+    from .pipeline import Options
 
 CACHE_DIR = ".allyreport-cache"
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parent.parent  # the allyreport package
 DEFAULT_TEMPLATES = PACKAGE / "templates"  # as templating.DEFAULT_TEMPLATES, without importing Jinja
 RACY_NS = 2_000_000_000  # a file changed this close to the index being saved is re-hashed
 FORMAT = 8  # of the files below; bump when their shape changes
@@ -355,7 +355,7 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
         folders_since = started
     items = list(names.items())
     if sum(len(kinds) for _, (_, kinds) in items) > PARALLEL_STATS:
-        from .parallel import beside
+        from .workers import beside
 
         half = _split(items, len(published))
         (theirs, damaged), mine = beside(lambda: (_stats_changed(items[half:], old, base), _damaged(out, published)),

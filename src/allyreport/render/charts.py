@@ -15,9 +15,9 @@ from html import escape
 
 from markupsafe import Markup
 
-from .engine import QuarterLevel, Trust
-from .quarters import Quarter
-from .rules import Level
+from ..core.quarters import Quarter
+from ..rules.engine import QuarterLevel, Trust
+from ..rules.ruleset import Level
 
 INK, MUTED, GRID = "#1b1f24", "#515a66", "#d5d9df"
 FONT = 'font-family="Open Sans, Segoe UI, Helvetica, Arial, sans-serif"'

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import Check, Insight, Trust, Verdict
+from ..rules.engine import Check, Insight, Trust, Verdict
 
 if TYPE_CHECKING:
-    from .build import Project
+    from ..build.pipeline import Project
 
 ARROWS = {"up": "↑ up", "down": "↓ down", "same": "= same", "new": "new"}
 MAX_SOURCES = 8

@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .diagnostics import Diagnostic, errors_only, render_json, render_text
+from .. import __version__
+from ..core.diagnostics import Diagnostic, errors_only, render_json, render_text
 
 
 def _common(parser: argparse.ArgumentParser, notes_flag: bool = True) -> None:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
-        from .publish import PublishError
+        from ..build.publish import PublishError
 
         if isinstance(exc, (PublishError, OSError)):
             print(f"allyreport: {exc}", file=sys.stderr)

@@ -30,14 +30,14 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import ttf_opensans
 
-from .diagnostics import Diagnostic, display_path
+from ..core.diagnostics import Diagnostic, display_path
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
-    from .build import Options
-    from .pdfdocs import PdfJob
-    from .progress import Tick
-    from .settings import Settings
+    from ..build.pipeline import Options
+    from ..config.settings import Settings
+    from ..core.progress import Tick
+    from .documents import PdfJob
 
 MAX_ASSET_BYTES = 8 * 1024 * 1024
 FONT_DIR = Path(ttf_opensans.__file__).resolve().parent / "ttf"
@@ -244,7 +244,7 @@ def _mentions(name: str, roots: tuple[str, ...]) -> Iterator[tuple[str, int]]:
 def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options, stage: Path,
                     count: int, tick: Tick | None = None) -> list[Diagnostic]:
     """Print `count` documents under the staging folder, in `options.jobs` processes."""
-    from .pdfdocs import template_problem
+    from .documents import template_problem
 
     spec = settings.spec
     setup = make_setup(spec.page_size, spec.pdf_variant, options.templates)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import schema, yamlstrict
-from .diagnostics import Diagnostic
+from ..core import yamlstrict
+from ..core.diagnostics import Diagnostic
+from . import schema
+from .data import Account, Loc, Note, Portfolio
 from .layout import FileJob, discover
-from .model import Account, Loc, Note, Portfolio
 from .source import read_source
 
 DEFAULT_MAX_NOTE_BYTES = 256 * 1024

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Check, Trust, Verdict
-from .metrics import Source
-from .rules import Level
+from ..rules.engine import Check, Trust, Verdict
+from ..rules.metrics import Source
+from ..rules.ruleset import Level
 
 
 def source_json(source: Source) -> dict[str, Any]:

@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
+from ..core.diagnostics import Diagnostic
+from ..core.quarters import Quarter
+from ..notes.data import Note
+from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS
+from ..rules.engine import Check, Verdict
 from . import charts
-from .diagnostics import Diagnostic
-from .engine import Check, Verdict
-from .model import Note
-from .pdfdocs import Capped, met, pdf_environment, plan_actions, summarize, template_problem
-from .quarters import Quarter
-from .schema import BUSINESS_CONTEXTS, CONTEXTS
+from .documents import Capped, met, pdf_environment, plan_actions, summarize, template_problem
 from .templating import find_asset, render_markdown
 
 if TYPE_CHECKING:
-    from .build import Options, Project
+    from ..build.pipeline import Options, Project
 
 ASSETS = ("style.css", "portfolio.js")
 HISTORY = 8  # quarters shown in the charts
@@ -132,7 +132,7 @@ def site_environment(options: Options) -> jinja2.Environment:
 
 
 def compiled_templates(options: Options) -> Path:
-    from .cache import folder
+    from ..build.cache import folder
 
     return folder(options.out) / "templates"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
-from . import schema
+from ..notes import schema
 from .metrics import INSIGHT_ONLY, TEXT_METRICS
 
 FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}

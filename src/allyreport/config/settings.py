@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field, StrictInt
 
-from .diagnostics import Diagnostic
-from .schema import Text, _Strict, validate
+from ..core.diagnostics import Diagnostic
+from ..notes.schema import Text, _Strict, validate
 
 SETTINGS_FILE = "allyreport.toml"
 

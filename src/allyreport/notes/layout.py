@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from .diagnostics import Diagnostic
+from ..core.diagnostics import Diagnostic
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ACCOUNT_FILE = "account.md"

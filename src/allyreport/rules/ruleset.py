@@ -21,11 +21,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, ValidationError
 
-from . import schema, yamlstrict
-from .diagnostics import Diagnostic, display_path
+from ..core import yamlstrict
+from ..core.diagnostics import Diagnostic, display_path
+from ..notes import schema
+from ..notes.schema import Text, _Strict
 from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
-from .schema import Text, _Strict
 
 SEVERITIES = ("critical", "warning", "info")
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -29,16 +29,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic, errors_only
-from .layout import FileJob
+from ..core.diagnostics import Diagnostic, errors_only
+from ..notes.layout import FileJob
 
 if TYPE_CHECKING:
     import jinja2
 
-    from .build import Options, Project
+    from ..rules.engine import Verdict
+    from ..rules.ruleset import LevelModel
     from .cache import Stat
-    from .engine import Verdict
-    from .rules import LevelModel
+    from .pipeline import Options, Project
 
 Failure = tuple[str, str, str, str, int]  # origin, what, first account, error, how many accounts
 # slug, name, owner, level, previous level, target level, movement, trust, open investments,
@@ -79,8 +79,8 @@ class Context:
 
 def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     """Parse, check, judge and render one account."""
-    from .engine import Evaluator, evaluate_account, target_problem
-    from .loader import _parse_job, assemble_account
+    from ..notes.loader import _parse_job, assemble_account
+    from ..rules.engine import Evaluator, evaluate_account, target_problem
 
     parsed = [_parse_job(job, ctx.max_bytes) for job in jobs]
     account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals)
@@ -98,7 +98,7 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     ev = Evaluator()
     verdict = evaluate_account(account, project.rules, project.model, project.quarter, ev)
     files, prints, row, problem = _render(ctx, verdict)
-    from .report import verdict_json
+    from ..render.json_report import verdict_json
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
                   _entry(verdict_json(verdict)), files, prints, problem,
@@ -109,8 +109,8 @@ def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...],
     """Its review and plan pages, its row of the portfolio table, and its PDFs' HTML."""
     import jinja2
 
-    from .pdfdocs import account_documents, template_problem
-    from .site import account_context, plan_page, review_page, row_context
+    from ..render.documents import account_documents, template_problem
+    from ..render.site import account_context, plan_page, review_page, row_context
 
     files: list[str] = []
     prints: list[str] = []
@@ -134,7 +134,7 @@ def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jo
                  tick: Callable[[int], None] | None = None) -> list[Judged]:
     """`judge_account` for every account of `work`, in `jobs` forked workers; results in order.
     Workers take contiguous slices, balanced by the number of files."""
-    from .parallel import MIN_FILES_PER_WORKER, fork_map, weighted_slices
+    from .workers import MIN_FILES_PER_WORKER, fork_map, weighted_slices
 
     files = sum(len(f) for _, f in work)
     parts = weighted_slices([len(f) for _, f in work], max(1, min(jobs, files // MIN_FILES_PER_WORKER)))
@@ -258,7 +258,7 @@ def levels_json(entries: Sequence[str]) -> str:
 
 def merge_failures(judged: Sequence[Judged]) -> list[Diagnostic]:
     """The evaluator failures of all accounts, as one Evaluator over all of them would report."""
-    from .engine import Evaluator
+    from ..rules.engine import Evaluator
 
     merged: dict[tuple[str, str], tuple[str, str, int]] = {}
     for j in judged:
@@ -295,7 +295,7 @@ def scan_file(job: FileJob, max_bytes: int) -> Scanned | None:
 
 def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int,
                tick: Callable[[int], None] | None = None) -> list[Scanned | None]:
-    from .parallel import fork_map, slices, workers_for
+    from .workers import fork_map, slices, workers_for
 
     parts = slices(len(files), workers_for(len(files), jobs))
 

@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import jinja2
 
-from . import __version__
-from .diagnostics import Diagnostic, display_path
-from .engine import Check, QuarterLevel, Trust, Verdict, open_actions
-from .explain import fmt
-from .metrics import Source
-from .model import Note
-from .rules import Level
+from .. import __version__
+from ..core.diagnostics import Diagnostic, display_path
+from ..notes.data import Note
+from ..rules.engine import Check, QuarterLevel, Trust, Verdict, open_actions
+from ..rules.metrics import Source
+from ..rules.ruleset import Level
 from .templating import environment
+from .text import fmt
 
 if TYPE_CHECKING:
-    from .build import Project
-    from .schema import Action
+    from ..build.pipeline import Project
+    from ..notes.schema import Action
 
 LIST_CAP = 15
 RUNNING_NAME = 48  # characters of an account's name in the page header
