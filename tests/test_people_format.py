@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from allyreport.diagnostics import sort_key
-from allyreport.loader import load_notes
+from allyreport.core.diagnostics import sort_key
+from allyreport.notes.loader import load_notes
 
 from .conftest import REPO
 from .test_loader import Files, Writer
