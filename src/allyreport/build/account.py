@@ -83,7 +83,8 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     from ..rules.engine import Evaluator, evaluate_account, target_problem
 
     parsed = [_parse_job(job, ctx.max_bytes) for job in jobs]
-    account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals)
+    account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals,
+                                      ctx.project.settings.max_image_bytes)
     dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None))
     if account is None or errors_only(found):
         return Judged(slug, dates, tuple(found), (), None, None, (), ())
@@ -109,12 +110,18 @@ def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...],
     """Its review and plan pages, its row of the portfolio table, and its PDFs' HTML."""
     import jinja2
 
+    from ..notes.pictures import all_pictures
     from ..render.documents import account_documents, template_problem
     from ..render.site import account_context, plan_page, review_page, row_context
 
     files: list[str] = []
     prints: list[str] = []
     row = ""
+    for picture in all_pictures(v.account):  # content-addressed: one file per distinct image
+        target = ctx.stage / picture.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(picture.data)
+        files.append(picture.name)
     try:
         context = account_context(ctx.project, v)
         for name, page in ((review_page(v.account.slug), "review"), (plan_page(v.account.slug), "plan")):
@@ -163,7 +170,7 @@ def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jo
 
 def strip(v: Verdict) -> Verdict:
     """The verdict without the notes and their sources: what the portfolio page and summary read."""
-    return replace(v, account=replace(v.account, notes=(), profile="", lines={}),
+    return replace(v, account=replace(v.account, notes=(), profile="", lines={}, pictures=()),
                    window=replace(v.window, sources={}))
 
 
@@ -274,7 +281,7 @@ _DATE = re.compile(rb"^date:[ \t]*['\"]?(\d{4})-(\d\d)-(\d\d)\b", re.M)
 Scanned = tuple[str, "Stat", str, "dt.date | None"]  # file, its stat before reading, content hash, date
 
 
-def scan_file(job: FileJob, max_bytes: int) -> Scanned | None:
+def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scanned | None:
     """Hash a file's bytes and guess its date from a glance at its text. The guess decides
     only what to try first: the build checks it against the parsed dates (`build`)."""
     from .cache import content_hash, file_stat
@@ -282,7 +289,7 @@ def scan_file(job: FileJob, max_bytes: int) -> Scanned | None:
     try:
         stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
         with open(job.real, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read((image_bytes if job.kind == "image" else max_bytes) + 1)
     except OSError:
         return None
     match = _DATE.search(data) if job.kind == "note" else None
@@ -293,8 +300,8 @@ def scan_file(job: FileJob, max_bytes: int) -> Scanned | None:
     return job.real, stat, content_hash(data), day
 
 
-def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int,
-               tick: Callable[[int], None] | None = None) -> list[Scanned | None]:
+def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int, tick: Callable[[int], None] | None = None,
+               image_bytes: int = 2 << 20) -> list[Scanned | None]:
     from .workers import fork_map, slices, workers_for
 
     parts = slices(len(files), workers_for(len(files), jobs))
@@ -302,7 +309,7 @@ def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int,
     def task(i: int) -> list[Scanned | None]:
         found = []
         for k in parts[i]:
-            found.append(scan_file(files[k], max_bytes))
+            found.append(scan_file(files[k], max_bytes, image_bytes))
             if tick:
                 tick(i)
         return found

@@ -228,7 +228,7 @@ def combine(*parts: object) -> str:
 # -- the notes' files: what is there, and what changed --------------------------------------------
 
 FileRow = tuple[str, str]  # path inside the notes folder, kind
-KINDS = {"account": "a", "note": "n"}
+KINDS = {"account": "a", "note": "n", "image": "i"}
 KIND_NAMES = {v: k for k, v in KINDS.items()}
 
 
@@ -242,7 +242,7 @@ class AccountFiles(NamedTuple):
     of 80,000 files loads, and is checked against the disk, in a fraction of a second."""
 
     names: str  # the files' paths inside the notes folder, NUL-separated (a name may hold a newline)
-    kinds: str  # one letter per file: "a" for account.md, "n" for a note
+    kinds: str  # one letter per file: "a" for account.md, "n" for a note, "i" for an image
     stats: bytes  # `_pack` of the files' stats, compared with the disk's as bytes
     digests: str  # the files' content hashes, 32 hex digits each
     days: tuple[int, ...]  # each note's date at a glance (`units.scan_file`), as an ordinal; 0 if none

@@ -78,7 +78,7 @@ def judge(settings: Settings, options: Options) -> Outcome:
     if rules is None:
         return outcome
     portfolio, problems = workers.load_notes(options.notes, _shown(options.notes), rules.signals,
-                                              settings.max_note_bytes, options.jobs)
+                                             settings.max_note_bytes, options.jobs, settings.max_image_bytes)
     outcome.diagnostics += problems
     if errors_only(outcome.diagnostics):
         return outcome
@@ -151,7 +151,8 @@ def _survey(settings: Settings, options: Options, published: dict[str, cache.Sta
     from .account import scan_files
 
     def scan(files: list[FileJob]) -> list[Scanned | None]:
-        return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)))
+        return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)),
+                          settings.max_image_bytes)
 
     return cache.survey(options.notes, _shown(options.notes), options.out, scan, published)
 

@@ -87,7 +87,7 @@ def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[Par
 
 
 def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_bytes: int = 256 * 1024,
-               jobs: int = 1) -> tuple[Portfolio, list[Diagnostic]]:
+               jobs: int = 1, max_image_bytes: int = 2 << 20) -> tuple[Portfolio, list[Diagnostic]]:
     """`loader.load_notes`, with the parsing spread over `jobs` processes."""
     from ..notes.data import Portfolio
     from ..notes.loader import assemble
@@ -96,7 +96,7 @@ def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_byt
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]
     files, problems = discover(notes_dir, shown)
     parsed = parse_files(files, max_bytes, jobs)
-    portfolio, diagnostics = assemble(shown, parsed, files, signals)
+    portfolio, diagnostics = assemble(shown, parsed, files, signals, max_image_bytes)
     return portfolio, problems + diagnostics
 
 

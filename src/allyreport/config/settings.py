@@ -31,6 +31,8 @@ class SettingsSpec(_Strict):
     pdf_variant: Literal["pdf/ua-1", "pdf/a-3b"] = Field("pdf/ua-1", description="PDF flavour: tagged (UA-1) or archival (A-3b).")
     language: Text = Field("en", description="Document language of the pages and PDFs.")
     max_note_kib: StrictInt = Field(256, ge=1, le=65536, description="Largest note accepted, in KiB; checked before parsing.")
+    max_image_kib: StrictInt = Field(2048, ge=1, le=65536,
+                                     description="Largest picture a note may show (a file or a data: URI), in KiB.")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Settings:
     @property
     def max_note_bytes(self) -> int:
         return self.spec.max_note_kib * 1024
+
+    @property
+    def max_image_bytes(self) -> int:
+        return self.spec.max_image_kib * 1024
 
 
 def load_settings(explicit: Path | None, cwd: Path) -> tuple[Settings | None, list[Diagnostic]]:

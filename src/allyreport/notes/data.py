@@ -11,6 +11,16 @@ Loc = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An image a note shows, checked (`pictures`): published as `name`, content-addressed."""
+
+    src: str  # as the Markdown renderer parses it: the key the renderers look it up by
+    name: str  # images/<slug>/<hash>.<ext>, inside the output folder
+    mime: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Note:
     """One interaction note. `lines` maps a frontmatter key path to its 1-based file line."""
 
@@ -20,6 +30,7 @@ class Note:
     body: str
     body_line: int
     lines: dict[Loc, int] = field(compare=False, repr=False)
+    pictures: tuple[Picture, ...] = field(default=(), repr=False)  # the images its body shows
 
     @property
     def date(self) -> dt.date:
@@ -38,6 +49,7 @@ class Account:
     profile_line: int
     notes: tuple[Note, ...]  # oldest first
     lines: dict[Loc, int] = field(compare=False, repr=False)
+    pictures: tuple[Picture, ...] = field(default=(), repr=False)  # the images the profile shows
 
     @property
     def name(self) -> str:

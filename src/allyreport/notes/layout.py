@@ -18,6 +18,7 @@ from ..core.diagnostics import Diagnostic
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ACCOUNT_FILE = "account.md"
 # Editor droppings and OS metadata: never notes, never parsed.
+_IMAGE = re.compile(r"\.(?:png|jpe?g|gif|webp|svg)$", re.I)  # as pictures.IMAGE_TYPES
 _IGNORED = re.compile(r"^(?:\.|~\$|#)|~$|\.(?:swp|swo|tmp|bak|orig)$")
 
 
@@ -26,7 +27,7 @@ class FileJob(NamedTuple):
 
     path: str  # display path
     real: str  # filesystem path
-    kind: str  # "account" or "note"
+    kind: str  # "account", "note" or "image" (a picture a note may show: an input of its account)
     slug: str
 
 
@@ -99,14 +100,17 @@ def _walk(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], p
     seen.folders.append(folder)
     subfolders = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if _IGNORED.search(entry.name) or not (entry.name.endswith(".md") or entry.is_dir()):
+        if _IGNORED.search(entry.name) or not (entry.name.endswith(".md") or _IMAGE.search(entry.name)
+                                               or entry.is_dir()):
             continue
         display = f"{shown}/{entry.name}"
         seen.symlinks |= entry.is_symlink()
         if entry.is_symlink() and _escapes(entry.path, root):
             problems.append(Diagnostic(display, 0, "symlink points outside the notes folder; refused"))
         elif entry.is_dir():
-            if entry.name != "assets" and not entry.is_symlink():
+            if entry.name == "assets" and not entry.is_symlink():
+                _pictures(entry.path, display, slug, root, jobs, seen)
+            elif not entry.is_symlink():
                 subfolders.append((entry.path, display))
         elif not entry.is_file():
             problems.append(Diagnostic(display, 0, "not a regular file (a broken symlink?); skipped", "warning"))
@@ -115,9 +119,23 @@ def _walk(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], p
                                                    "not in a subfolder; move it up"))
         else:
             is_account = top and entry.name == ACCOUNT_FILE
-            jobs.append(FileJob(display, entry.path, "account" if is_account else "note", slug))
+            kind = "account" if is_account else "note" if entry.name.endswith(".md") else "image"
+            jobs.append(FileJob(display, entry.path, kind, slug))
     for path, display in subfolders:
         _walk(path, display, slug, root, jobs, problems, seen, top=False)
+
+
+def _pictures(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], seen: Layout) -> None:
+    """An `assets/` folder holds attachments, never notes: only its pictures are inputs of the account."""
+    seen.folders.append(folder)
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        seen.symlinks |= entry.is_symlink()
+        if _IGNORED.search(entry.name) or (entry.is_symlink() and _escapes(entry.path, root)):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _pictures(entry.path, f"{shown}/{entry.name}", slug, root, jobs, seen)
+        elif _IMAGE.search(entry.name) and entry.is_file():
+            jobs.append(FileJob(f"{shown}/{entry.name}", entry.path, "image", slug))
 
 
 def _escapes(path: str, root: Path) -> bool:

@@ -8,6 +8,7 @@ run in worker processes and be cached by content hash; the cross-file checks
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..core.diagnostics import Diagnostic
 from . import schema
 from .data import Account, Loc, Note, Portfolio
 from .layout import FileJob, discover
+from .pictures import DEFAULT_MAX_IMAGE_BYTES, attach_pictures
 from .source import read_source
 
 DEFAULT_MAX_NOTE_BYTES = 256 * 1024
@@ -28,7 +30,7 @@ class ParsedFile:
     """The result of parsing one file; `meta` is None when it has errors."""
 
     path: str
-    kind: str  # "account" or "note"
+    kind: str  # "account", "note" or "image"
     meta: Any
     body: str
     body_line: int
@@ -70,7 +72,8 @@ def _yaml_diag(path: str, problem: yamlstrict.YamlProblem, offset: int) -> Diagn
 
 
 def assemble(notes_shown: str, parsed: Sequence[ParsedFile], jobs: Sequence[FileJob],
-             signals: Iterable[str] = ()) -> tuple[Portfolio, list[Diagnostic]]:
+             signals: Iterable[str] = (), max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+             ) -> tuple[Portfolio, list[Diagnostic]]:
     """Group parsed files into accounts (by slug) and run the cross-file checks."""
     diagnostics: list[Diagnostic] = []
     groups: dict[str, list[tuple[FileJob, ParsedFile]]] = {}
@@ -79,24 +82,28 @@ def assemble(notes_shown: str, parsed: Sequence[ParsedFile], jobs: Sequence[File
     vocabulary = frozenset(signals)
     accounts = []
     for slug in sorted(groups):
-        account, problems = assemble_account(slug, groups[slug], vocabulary)
+        account, problems = assemble_account(slug, groups[slug], vocabulary, max_image_bytes)
         diagnostics += problems
         if account is not None:
             accounts.append(account)
     return Portfolio(notes_shown, tuple(accounts)), diagnostics
 
 
-def assemble_account(slug: str, files: Sequence[tuple[FileJob, ParsedFile]],
-                     vocabulary: frozenset[str]) -> tuple[Account | None, list[Diagnostic]]:
+def assemble_account(slug: str, files: Sequence[tuple[FileJob, ParsedFile]], vocabulary: frozenset[str],
+                     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> tuple[Account | None, list[Diagnostic]]:
     """One account from its parsed files, with the parse problems and the account checks' findings.
     None when its account.md is missing or did not parse (its notes cannot be judged without it)."""
     diagnostics: list[Diagnostic] = [d for _, p in files for d in p.diagnostics]
-    meta = next((p for _, p in files if p.kind == "account" and p.meta is not None), None)
-    if meta is None:
+    found = next(((j, p) for j, p in files if p.kind == "account" and p.meta is not None), None)
+    if found is None:
         return None, diagnostics
+    job, meta = found
     notes = sorted((Note(p.path, slug, p.meta, p.body, p.body_line, p.lines)
-                    for _, p in files if p.kind != "account" and p.meta is not None), key=lambda n: (n.date, n.path))
+                    for _, p in files if p.kind == "note" and p.meta is not None), key=lambda n: (n.date, n.path))
     account = Account(slug, meta.path, meta.meta, meta.body, meta.body_line, tuple(notes), meta.lines)
+    images = {j.path: j.real for j, p in files if p.kind == "image"}
+    account, problems = attach_pictures(account, images, os.path.realpath(os.path.dirname(job.real)), max_image_bytes)
+    diagnostics += problems
     for check in ACCOUNT_CHECKS:
         diagnostics.extend(check(account, vocabulary))
     return account, diagnostics
@@ -229,6 +236,8 @@ def load_notes(notes_dir: Path, shown: str | None = None, signals: Iterable[str]
 
 
 def _parse_job(job: FileJob, max_bytes: int) -> ParsedFile:
+    if job.kind == "image":  # read only if a note shows it (`pictures`)
+        return ParsedFile(job.path, job.kind, None, "", 0, {}, ())
     try:
         data = read_capped(job.real, max_bytes)
     except OSError as exc:

@@ -98,6 +98,23 @@ def check_url(url: str, roots: Iterable[str], max_bytes: int = MAX_ASSET_BYTES) 
     return path
 
 
+def inline_picture(url: str) -> tuple[str, bytes]:
+    """The type and bytes of a `data:` URL as `pictures.data_uri` writes them; any other is refused."""
+    import base64
+    import binascii
+
+    from ..notes.pictures import EXTENSIONS
+
+    head, _, payload = url.partition(",")
+    mime = head.removeprefix("data:").removesuffix(";base64")
+    if mime not in EXTENSIONS or not head.endswith(";base64"):
+        raise RefusedFetch(f"refused to read {url[:40]}…: not a picture of a note", "data:")
+    try:
+        return mime, base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise RefusedFetch(f"refused to read {url[:40]}…: not valid base64", "data:") from None
+
+
 def make_fetcher(roots: tuple[str, ...]) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -108,6 +125,9 @@ def make_fetcher(roots: tuple[str, ...]) -> Any:
             super().__init__(fail_on_errors=True)
 
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):  # a note's picture, inlined and checked (`pictures`); nothing is read
+                mime, data = inline_picture(url)
+                return URLFetcherResponse(url[:40], data, {"Content-Type": mime})
             path = check_url(url, roots)
             with path.open("rb") as handle:
                 data = handle.read(MAX_ASSET_BYTES + 1)  # the file may have grown since it was checked

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from markupsafe import Markup
 
 from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter
-from ..notes.data import Note
+from ..notes.data import Note, Picture
 from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS
 from ..rules.engine import Check, Verdict
 from . import charts
@@ -153,9 +154,12 @@ def _real_folder(folder: str) -> str:
     return str(Path(folder).resolve())
 
 
-def note_markdown(text: str) -> Markup:
-    """A note's body, its headings moved below the page's own (h1 becomes h4)."""
-    html = str(render_markdown(text))
+@jinja2.pass_context
+def note_markdown(context: jinja2.runtime.Context, text: str, pictures: Iterable[Picture] = ()) -> Markup:
+    """A note's body, its headings moved below the page's own (h1 becomes h4), its pictures
+    linked to their published copies (from the page, up `root` to the output folder)."""
+    root = str(context.get("root", ""))
+    html = str(render_markdown(text, {p.src: root + p.name for p in pictures}))
     return Markup(_HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 3)}>", html))
 
 

@@ -9,13 +9,18 @@ templates, never compiled as one.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from ..notes.markdown import note_parser
+
+if TYPE_CHECKING:
+    from ..notes.data import Picture
 
 DEFAULT_TEMPLATES = Path(str(resources.files("allyreport").joinpath("templates")))
 
@@ -36,7 +41,7 @@ def environment(override: Path | None = None, compiled: Path | None = None) -> j
         keep_trailing_newline=True,
         bytecode_cache=jinja2.FileSystemBytecodeCache(_folder(compiled)) if compiled else None,
     )
-    env.filters["markdown"] = render_markdown
+    env.filters["markdown"] = pdf_markdown
     return env
 
 
@@ -52,24 +57,14 @@ def find_asset(name: str, override: Path | None = None) -> Path:
     return DEFAULT_TEMPLATES / name
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    # "js-default" is CommonMark with raw HTML off and link validation on (no javascript: URLs).
-    # maxNesting 20 (default 100) keeps pathological input such as 50,000 '[' from stalling a build.
-    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
-    md.disable("image")  # a note cannot make the report fetch a file or a URL
-    md.validateLink = _allowed_link  # type: ignore[method-assign]
-    return md
+def render_markdown(text: str, pictures: Mapping[str, str] | None = None) -> Markup:
+    """Note bodies are untrusted: raw HTML is escaped; an image shows only when `pictures` maps
+    its source (checked by `pictures`) to the URL of its published copy."""
+    return Markup(note_parser().render(text, {"pictures": pictures or {}}))
 
 
-ALLOWED_SCHEMES = ("https://", "http://", "mailto:")
+def pdf_markdown(text: str, pictures: Iterable[Picture] = ()) -> Markup:
+    """A body for a PDF: its pictures inlined, since a PDF reads no file but the templates and fonts."""
+    from ..notes.pictures import data_uri
 
-
-def _allowed_link(url: str) -> bool:
-    """Links in notes keep only web and mail schemes; file paths, javascript: and data: stay text."""
-    return url.strip().lower().startswith(ALLOWED_SCHEMES)
-
-
-def render_markdown(text: str) -> Markup:
-    """Note bodies are untrusted: raw HTML is escaped, images are not rendered."""
-    return Markup(_markdown().render(text))
+    return render_markdown(text, {p.src: data_uri(p) for p in pictures})
