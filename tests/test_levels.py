@@ -54,6 +54,11 @@ def test_levels_json_contract(write_notes: NotesWriter, tmp_path: Path) -> None:
     assert [(i["key"], i["severity"], i["message"], i["evidence"]) for i in acme["insights"]] == [
         ("reliability-gap", "critical", "Kept 0 of 1 firm commitments on time (0%).",
          [{"path": "notes/acme/2026-07-01.md", "line": 9, "date": "2026-07-01"}]),
+        # Tom Berg was in 4 of the 5 business conversations (Priya Raman in one).
+        ("single-threaded", "warning", "Tom Berg was in 80% of the business conversations in the window; the "
+         "relationship hangs on one person.",
+         [{"path": f"notes/acme/{day}.md", "line": 3, "date": day}
+          for day in ("2026-04-10", "2026-05-10", "2026-08-01", "2026-09-01")]),
     ]
 
 
@@ -143,7 +148,7 @@ def test_levels_table(write_notes: NotesWriter, tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "Ally model, 2026Q3",
         "account  owner       level              move  TQ   insights",
-        "acme     Dana Reyes  solution-provider  ↑ up  4.5  reliability-gap",
+        "acme     Dana Reyes  solution-provider  ↑ up  4.5  reliability-gap, single-threaded",
     ]
 
 

@@ -172,7 +172,7 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
 def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarter: Quarter,
                      ev: Evaluator) -> Verdict:
     """A level for every quarter from the first note to `quarter`; findings and insights for `quarter`."""
-    facts = gather(account)
+    facts = gather(account, rules.people)
     signals = tuple(rules.signals)
     first = Quarter.of(account.notes[0].date) if account.notes else quarter
     quarters = span(min(first, quarter), quarter)
@@ -223,8 +223,10 @@ def _insight(rule: InsightRule, values: dict[str, Any], window: Window, ev: Eval
     except (ValueError, KeyError, TypeError) as exc:
         ev.fail(rule.origin, f"message of insight '{rule.key}'", who, str(exc))
         message = rule.message
-    return Insight(rule.key, rule.title, rule.severity, message, rule.move,
-                   _evidence(window, rule.evidence_metrics), checks)
+    critical = tuple(ev.check(c, values, who) for c in rule.critical_when)
+    severity = "critical" if critical and all(c.holds for c in critical) else rule.severity
+    return Insight(rule.key, rule.title, severity, message, rule.move,
+                   _evidence(window, rule.evidence_metrics), checks + critical)
 
 
 def _movement(previous: Level | None, current: Level) -> str:

@@ -13,13 +13,16 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ..core.quarters import Quarter
 from ..notes.data import Account, Note
+from ..notes.data import Source as Source  # where it used to live; tests and firms import it from here
 from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta, Action
+from .coverage import PEOPLE_METRICS, PeopleRules, people_metrics
+from .coverage import TEXT as PEOPLE_TEXT
 
 FACTORS = ("reliability", "credibility", "intimacy", "character", "self_orientation")
+RATED = ("reliability", "credibility", "intimacy", "self_orientation")  # what a client rating scores
 
 # name -> what it means. docs/rules.md carries this table (a test keeps the two identical).
 METRICS: dict[str, str] = {
@@ -37,6 +40,13 @@ METRICS: dict[str, str] = {
     **{f: f"mean {f.replace('_', '-')} score of the trust readings (1 to 10; 0 without readings)" for f in FACTORS},
     "tq": "trust quotient (R + C + I) / S from the factor means (0 without readings)",
     "tq_plus": "(R + C + I + Ch) / S, character included (0 without character readings)",
+    "client_ratings": "notes with a client rating (`client_rating`): trust as the client scores us",
+    **{f"client_{f}": f"mean {f.replace('_', '-')} score of the client ratings (1 to 10; 0 without ratings)"
+       for f in RATED},
+    "client_tq": "trust quotient (R + C + I) / S from the client ratings' means (0 without ratings)",
+    "trust_gap": "the largest amount by which our own reading beats the client's on one factor, in points "
+                 "(self minus client; for self-orientation, client minus self); 0 unless both were read",
+    "trust_gap_factor": "the factor of that gap, e.g. 'intimacy' ('' without a gap)",
     "firm_due": "firm commitments falling due in the window, from any note up to its end",
     "firm_kept": "firm commitments due in the window and done on or before their date",
     "firm_missed": "firm commitments due in the window not done by their date",
@@ -48,23 +58,13 @@ METRICS: dict[str, str] = {
     "stakeholders_met": "distinct people met in the window (`with`)",
     "stakeholders_listed": "stakeholders listed in account.md",
     "relevance": "'rising', 'steady' or 'declining', from account.md",
+    **PEOPLE_METRICS,
     "level": "the level just assigned, e.g. 'ally' (insights only)",
     "level_rank": "position of that level in its model, 0 = the highest (insights only)",
 }
 # Metrics whose value is text; a condition compares them with text only.
-TEXT_METRICS = frozenset({"relevance", "level"})
+TEXT_METRICS = frozenset({"relevance", "level", "trust_gap_factor"}) | PEOPLE_TEXT
 INSIGHT_ONLY = frozenset({"level", "level_rank"})
-
-
-class Source(NamedTuple):
-    """A place a metric came from: a note (with its date) or a line of account.md.
-
-    A NamedTuple rather than a frozen dataclass: an account makes hundreds, and a frozen
-    dataclass's __init__ costs several times more (it was a third of evaluation time)."""
-
-    path: str
-    line: int
-    date: dt.date | None
 
 
 Value = float | int | str
@@ -96,6 +96,7 @@ class Facts:
     dates: tuple[dt.date, ...]
     by_quarter: dict[Quarter, tuple[Note, ...]]
     actions: tuple[Written, ...]  # the plan's, then each note's
+    people: PeopleRules  # the rules' `people:` settings (cadence per influence)
 
 
 def signal_metric(signal: str) -> str:
@@ -107,7 +108,7 @@ def is_open(action: Action, asof: dt.date) -> bool:
     return action.done is None or action.done > asof
 
 
-def gather(account: Account) -> Facts:
+def gather(account: Account, people: PeopleRules | None = None) -> Facts:
     by_quarter: dict[Quarter, list[Note]] = {}
     actions = [Written(a, Source(account.path, account.line_of("plan", i), None), None)
                for i, a in enumerate(account.meta.plan)]
@@ -116,7 +117,7 @@ def gather(account: Account) -> Facts:
         actions += [Written(a, Source(note.path, note.line_of("actions", i), note.date), note.date)
                     for i, a in enumerate(note.meta.actions)]
     return Facts(account, account.notes, tuple(n.date for n in account.notes),
-                 {q: tuple(ns) for q, ns in by_quarter.items()}, tuple(actions))
+                 {q: tuple(ns) for q, ns in by_quarter.items()}, tuple(actions), people or PeopleRules())
 
 
 def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], sources: bool = True) -> Window:
@@ -124,7 +125,7 @@ def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], so
     (a history quarter needs only its level)."""
     first = quarter.back(size - 1)
     notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ())]
-    return _compute(facts, notes, first.start, quarter.end, signals, sources)
+    return _compute(facts, notes, (first.start, first.back(size).start, quarter.end), signals, sources)
 
 
 def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
@@ -136,7 +137,7 @@ def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
 def compute(account: Account, notes: Sequence[Note], start: dt.date, end: dt.date,
             signals: Iterable[str]) -> Window:
     """Metrics over `notes` (already limited to start..end); `account.notes` gives history."""
-    return _compute(gather(account), notes, start, end, signals, True)
+    return _compute(gather(account), notes, (start, start - (end - start), end), signals, True)
 
 
 def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
@@ -162,14 +163,17 @@ class _Sink:
                 e if isinstance(e, Source) else Source(e.path, e.line_of(key) if key else 1, e.date) for e in evidence)
 
 
-def _compute(f: Facts, notes: Sequence[Note], start: dt.date, end: dt.date, signals: Iterable[str],
+def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.date], signals: Iterable[str],
              wanted: bool) -> Window:
+    """`span`: the window's start, where the window before it starts, and the window's end."""
+    start, since, end = span
     sink = _Sink(wanted)
     _contexts(notes, sink)
     for signal in signals:
         seen = [n for n in notes if signal in n.meta.signals]
         sink.put(signal_metric(signal), len(seen), seen, "signals")
     _trust(notes, sink)
+    _client_trust(notes, sink)
     _commitments(f, start, end, sink)
     _plan(f, end, sink)
     last = bisect.bisect_right(f.dates, end) - 1
@@ -180,6 +184,8 @@ def _compute(f: Facts, notes: Sequence[Note], start: dt.date, end: dt.date, sign
     account = f.account
     sink.put("stakeholders_listed", len(account.meta.stakeholders))
     sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
+    for name, value, evidence, key in people_metrics(account, notes, f.notes, start, since, end, f.people):
+        sink.put(name, value, evidence, key)
     return Window(start, end, sink.values, sink.sources)
 
 
@@ -215,6 +221,30 @@ def _trust(notes: Sequence[Note], sink: _Sink) -> None:
     numerator = means["reliability"] + means["credibility"] + means["intimacy"]
     sink.put("tq", numerator / s if s else 0.0, read, "trust")
     sink.put("tq_plus", (numerator + means["character"]) / s if s and means["character"] else 0.0, read, "trust")
+
+
+def _client_trust(notes: Sequence[Note], sink: _Sink) -> None:
+    """The client's own ratings beside ours: their means, their TQ, and where we flatter ourselves most."""
+    rated = [n for n in notes if n.meta.client_rating is not None]
+    sink.put("client_ratings", len(rated), rated, "client_rating")
+    means = {f: sum(getattr(n.meta.client_rating, f) for n in rated) / len(rated) if rated else 0.0 for f in RATED}
+    for factor in RATED:
+        sink.put(f"client_{factor}", means[factor], rated, "client_rating")
+    s = means["self_orientation"]
+    sink.put("client_tq", (means["reliability"] + means["credibility"] + means["intimacy"]) / s if s else 0.0,
+             rated, "client_rating")
+    gaps = {f: gap for f in RATED if (gap := trust_gap(f, sink.values[f], means[f])) is not None}
+    worst = min(gaps, key=lambda f: (-gaps[f], RATED.index(f)), default="")
+    sink.put("trust_gap", max(gaps[worst], 0.0) if worst else 0.0, rated, "client_rating")
+    sink.put("trust_gap_factor", worst if worst and gaps[worst] > 0 else "", rated, "client_rating")
+
+
+def trust_gap(factor: str, ours: Value, theirs: float) -> float | None:
+    """How much better our own reading of `factor` is than the client's (None unless both exist).
+    Self-orientation is better when lower, so there the gap is the client's score minus ours."""
+    if not ours or not theirs:
+        return None
+    return theirs - float(ours) if factor == "self_orientation" else float(ours) - theirs
 
 
 def _commitments(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:

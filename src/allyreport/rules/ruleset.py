@@ -14,7 +14,7 @@ import ast
 import difflib
 import re
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +24,8 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, V
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic, display_path
 from ..notes import schema
-from ..notes.schema import Text, _Strict
+from ..notes.schema import Days, Influence, Text, _Strict
+from .coverage import PeopleRules
 from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
 
@@ -67,6 +68,7 @@ class InsightSpec(_Strict):
     message: Text | None = None
     move: Text | None = None
     evidence: tuple[Text, ...] | None = None
+    critical_when: When | None = None
     enabled: StrictBool = True
 
 
@@ -79,9 +81,16 @@ class ModelSpec(_Strict):
     enabled: StrictBool = True
 
 
+class PeopleSpec(_Strict):
+    cadence: dict[Influence, Days] = Field(default_factory=dict)
+    due_percent: StrictInt = Field(default=80, ge=1, le=100)
+    held_to_target: tuple[Influence, ...] | None = None
+
+
 class RulesFile(_Strict):
     default_model: Text | None = None
     signals: dict[str, Text] = Field(default_factory=dict)
+    people: PeopleSpec | None = None
     models: dict[str, ModelSpec] = Field(default_factory=dict)
     insights: tuple[InsightSpec, ...] = ()
 
@@ -120,6 +129,7 @@ class InsightRule:
     move: str
     origin: str
     evidence: tuple[str, ...] = ()  # metrics whose notes are cited; default: the names in `conditions`
+    critical_when: tuple[Condition, ...] = ()  # when these hold too, the insight is critical
 
     @property
     def evidence_metrics(self) -> frozenset[str]:
@@ -154,6 +164,7 @@ class RuleSet:
     models: dict[str, LevelModel]
     insights: tuple[InsightRule, ...]
     sources: tuple[str, ...]
+    people: PeopleRules = field(default_factory=PeopleRules)
 
     def insights_for(self, model: LevelModel) -> tuple[InsightRule, ...]:
         """The shared insights, then the model's own; a model's insight replaces a shared one of the same key."""
@@ -245,6 +256,11 @@ def _error(err: Any) -> tuple[Loc, str]:
         "model_type": f"{name} must be a mapping of keys to values, got {shown}",
         "value_error": f"{name} {ctx.get('error')}",
     }
+    if kind == "literal_error":  # a value, or a key of a mapping (`people.cadence`) that is not in the vocabulary
+        where = f"a key of '{keys[-2]}'" if len(keys) > 1 and keys[-1] == value else name
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected")))
+        hint = suggest(str(value), frozenset(choices), "choices") if difflib.get_close_matches(str(value), choices) else ""
+        return loc, f"{where} must be one of {str(ctx.get('expected')).replace(chr(39), '')}, got {shown}{hint}"
     return loc, messages.get(kind, f"{name}: {err['msg']}")
 
 
@@ -302,6 +318,7 @@ class _Compiler:
         self.models: dict[str, tuple[str, ModelSpec, Lines]] = {}
         self.insights: dict[str, dict[str, _Field]] = {}
         self.default: _Field | None = None
+        self.people: dict[str, Any] = {}
 
     def report(self, src: str, line: int, message: str) -> None:
         self.problems.append(Diagnostic(src, line, message))
@@ -323,12 +340,21 @@ class _Compiler:
                         f"default_model '{default}' is not a model{suggest(default, frozenset(models), 'models')}")
         if self.problems:
             return None, self.problems
-        return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files)), []
+        return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files), self._people()), []
+
+    def _people(self) -> PeopleRules:
+        held = self.people.get("held_to_target")
+        return PeopleRules({**self.people.get("cadence", {})}, self.people.get("due_percent", 80),
+                           frozenset(held) if held is not None else PeopleRules().held_to_target)
 
     def _merge(self, src: str, spec: RulesFile, lines: Lines) -> None:
         for signal in spec.signals:
             self._check_key(signal, "signal", src, _line(lines, ("signals", signal)))
         self.signals.update(spec.signals)
+        if spec.people is not None:  # cadences merge influence by influence; the rest, last file wins
+            given = spec.people.model_dump(exclude_unset=True)
+            cadence = {**self.people.get("cadence", {}), **given.pop("cadence", {})}
+            self.people.update(given, cadence=cadence)
         if spec.default_model:
             self.default = _Field(spec.default_model, src, lines, ("default_model",))
         for key, model in spec.models.items():
@@ -402,8 +428,10 @@ class _Compiler:
                     self.report(fields["evidence"].src, fields["evidence"].line(i),
                                 f"evidence names unknown metric '{name}'{suggest(name, scope.names)}")
         conditions = self._conditions(fields["when"], Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
+        critical = (self._conditions(fields["critical_when"], Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
+                    if value.get("critical_when") else ())
         return InsightRule(key.value, value.get("title") or key.value, severity, conditions, message.value,
-                           value.get("move") or "", key.where(), tuple(value.get("evidence") or ()))
+                           value.get("move") or "", key.where(), tuple(value.get("evidence") or ()), critical)
 
     def _conditions(self, field: _Field, scope: Scope) -> tuple[Condition, ...]:
         result = []
