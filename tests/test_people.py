@@ -9,7 +9,6 @@ import datetime as dt
 
 from allyreport.rules.engine import Insight, Verdict
 from allyreport.rules.metrics import Source
-
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter
