@@ -18,6 +18,7 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q tests/test_layers.py
 
 bench: $(STAMP)
 	$(BIN)/python -m allyreport.bench

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from allyreport.build import cache
-from allyreport.build.pipeline import Options
+from allyreport.build import keys
+from allyreport.build.keys import global_key
+from allyreport.build.state import forget
+from allyreport.build.stats import StatIndex
+from allyreport.config.options import Options
 from allyreport.config.settings import Settings, SettingsSpec
 
 from .conftest import NotesWriter, run_cli
@@ -37,7 +40,7 @@ def tree(root: Path) -> dict[str, str]:
 
 def fresh(cwd: Path, *extra: str) -> dict[str, str]:
     shutil.rmtree(cwd / "fresh", ignore_errors=True)
-    cache.forget(cwd / "fresh")
+    forget(cwd / "fresh")
     build(cwd, "fresh", *extra)
     return tree(cwd / "fresh")
 
@@ -166,10 +169,10 @@ def test_the_key_covers_version_and_every_option(tmp_path: Path, monkeypatch: py
     (tmp_path / "notes" / "acme" / "account.md").write_text("---\naccount: Acme\n---\n", "utf-8")
     settings = Settings(SettingsSpec(), tmp_path, None)
     base = Options(notes=tmp_path / "notes", out=tmp_path / "out")
-    index = cache.StatIndex(tmp_path / "index")
+    index = StatIndex(tmp_path / "index")
 
     def key(options: Options = base, s: Settings = settings) -> str | None:
-        return cache.global_key(s, options, "notes", index)
+        return global_key(s, options, "notes", index)
 
     first = key()
     assert first == key()
@@ -178,7 +181,7 @@ def test_the_key_covers_version_and_every_option(tmp_path: Path, monkeypatch: py
     assert len({first, *(key(o) for o in variants)}) == 5
     assert key(s=Settings(SettingsSpec(firm="Other"), tmp_path, None)) != first
     assert key(Options(base.notes, base.out, jobs=2)) == first  # the same bytes with any number of workers
-    monkeypatch.setattr(cache, "__version__", "99.0")
+    monkeypatch.setattr(keys, "__version__", "99.0")
     assert key() != first
 
 

@@ -21,7 +21,8 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from allyreport.bench.corpus import generate
-from allyreport.build.pipeline import Options, judge
+from allyreport.build.pipeline import judge
+from allyreport.config.options import Options
 from allyreport.config.settings import load_settings
 from allyreport.render.documents import LIST_CAP, PdfJob, documents, summarize
 from allyreport.render.printer import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup

@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..build.pipeline import Options, judge
+from ..build.pipeline import judge
+from ..config.options import Options
 from ..config.settings import Settings, SettingsSpec
 from ..render.documents import PdfJob, documents
 from ..render.printer import font_faces_css, make_setup, printer

@@ -35,10 +35,11 @@ from ..notes.layout import FileJob
 if TYPE_CHECKING:
     import jinja2
 
+    from ..config.options import Options
     from ..rules.engine import Verdict
+    from ..rules.judge import Project
     from ..rules.ruleset import LevelModel
-    from .cache import Stat
-    from .pipeline import Options, Project
+    from .stats import Stat
 
 Failure = tuple[str, str, str, str, int]  # origin, what, first account, error, how many accounts
 # slug, name, owner, level, previous level, target level, movement, trust, open investments,
@@ -284,7 +285,7 @@ Scanned = tuple[str, "Stat", str, "dt.date | None"]  # file, its stat before rea
 def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scanned | None:
     """Hash a file's bytes and guess its date from a glance at its text. The guess decides
     only what to try first: the build checks it against the parsed dates (`build`)."""
-    from .cache import content_hash, file_stat
+    from .stats import content_hash, file_stat
 
     try:
         stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides

@@ -11,44 +11,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config.options import Options, cache_folder
 from ..config.settings import Settings
 from ..core.diagnostics import Diagnostic, errors_only
 from ..core.progress import Progress
 from ..notes.layout import FileJob
 from . import workers
+from .keys import Templates, combine, global_key, template_keys
 from .publish import MARKER
+from .state import (
+    AccountRecord,
+    State,
+    exactly,
+    files_in,
+    intact,
+    link_into,
+    load_state,
+    only_recorded,
+    published_stats,
+    records,
+    save_state,
+)
+from .stats import Stat, StatIndex, content_hash
+from .survey import Survey
+from .survey import survey as survey_notes
 
 if TYPE_CHECKING:  # the judging modules load only when something is judged: a reused build never needs them
     from ..core.quarters import Quarter
-    from ..notes.data import Portfolio
-    from ..rules.engine import Verdict
-    from ..rules.ruleset import LevelModel, RuleSet
-    from . import cache
+    from ..rules.judge import Project
+    from ..rules.ruleset import RuleSet
     from .account import Judged, Scanned
-
-
-@dataclass(frozen=True)
-class Options:
-    notes: Path
-    out: Path
-    quarter: str | None = None
-    model: str | None = None
-    pdf: bool = True
-    jobs: int = 1
-    templates: Path | None = None
-
-
-@dataclass(frozen=True)
-class Project:
-    """Everything judged, nothing rendered: the input to every renderer."""
-
-    settings: Settings
-    portfolio: Portfolio
-    rules: RuleSet
-    model: LevelModel
-    quarter: Quarter
-    verdicts: tuple[Verdict, ...]
-    as_of: dt.date  # the last note up to the quarter's end: the date every document is "as of"
 
 
 @dataclass
@@ -72,6 +64,7 @@ def judge(settings: Settings, options: Options) -> Outcome:
     that report on all accounts at once; `build` works account by account)."""
     from ..core.quarters import Quarter
     from ..rules.engine import evaluate, latest_quarter, notes_as_of
+    from ..rules.judge import Project
 
     outcome = Outcome()
     rules, model_key = _rules(settings, options, outcome)
@@ -111,7 +104,7 @@ def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[Rule
 
 def build(settings: Settings, options: Options, progress: Progress | None = None) -> Outcome:
     """survey the notes -> reuse unchanged accounts -> parse, judge and render the others, each in
-    one go, in workers -> the portfolio -> print the PDFs -> publish (see `units`, `cache`, `publish`).
+    one go, in workers -> the portfolio -> print the PDFs -> publish (see `account`, `survey`, `state`, `publish`).
     A build that fails changes nothing in the output."""
     from . import publish
 
@@ -122,47 +115,46 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
 
 
 def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
-    from . import cache
 
     out = options.out
-    index = cache.StatIndex(cache.folder(out) / "stat-index")
-    state = cache.load_state(out)
-    key = cache.global_key(settings, options, _shown(options.notes), index)
+    index = StatIndex(cache_folder(out) / "stat-index")
+    state = load_state(out)
+    key = global_key(settings, options, _shown(options.notes), index)
     if state is not None and state.global_key != key:
         state = None  # the rules, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
-    templates = cache.template_keys(options, index)
+    templates = template_keys(options, index)
     survey = _survey(settings, options, state.published if state is not None else {}, progress)
-    whole = cache.combine(key, templates.everything, survey.problems,
+    whole = combine(key, templates.everything, survey.problems,
                           [(slug, a.key) for slug, a in survey.accounts.items()])
-    if state is not None and state.whole == whole and cache.exactly(out, state, survey.damaged):
+    if state is not None and state.whole == whole and exactly(out, state, survey.damaged):
         index.save()
         return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
                        reused=True, unchanged=state.judged)
     return _judge_and_render(settings, options, index, state, key, templates, whole, survey, progress)
 
 
-def _survey(settings: Settings, options: Options, published: dict[str, cache.Stat],
-            progress: Progress) -> cache.Survey:
+def _survey(settings: Settings, options: Options, published: dict[str, Stat],
+            progress: Progress) -> Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them, and their dates glanced at for a first guess."""
-    from . import cache
     from .account import scan_files
 
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)),
                           settings.max_image_bytes)
 
-    return cache.survey(options.notes, _shown(options.notes), options.out, scan, published)
+    return survey_notes(options.notes, _shown(options.notes), options.out, scan, published)
 
 
-def _judge_and_render(settings: Settings, options: Options, index: cache.StatIndex, state: cache.State | None,
-                      key: str, templates: cache.Templates, whole: str, survey: cache.Survey,
+def _judge_and_render(settings: Settings, options: Options, index: StatIndex, state: State | None,
+                      key: str, templates: Templates, whole: str, survey: Survey,
                       progress: Progress) -> Outcome:
     from ..core.quarters import Quarter
     from ..notes.data import Portfolio
-    from . import cache, publish
+    from ..rules.judge import Project
+    from . import publish
     from .account import merge_failures, portfolio_verdicts
 
     outcome = Outcome()
@@ -170,14 +162,14 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
     if rules is None:
         return outcome
     model = rules.models[model_key]
-    previous = cache.records(state)
-    accounts_key = cache.combine(key, templates.accounts)  # what every account's output key starts from
+    previous = records(state)
+    accounts_key = combine(key, templates.accounts)  # what every account's output key starts from
     days = {slug: (previous[slug].judged.days if slug in previous and previous[slug].input == a.key
                    else a.guessed()) for slug, a in survey.accounts.items()}
     when = _when(options, days) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
-    in_place = state is not None and cache.only_recorded(options.out, state)  # else stage a full copy and swap
+    in_place = state is not None and only_recorded(options.out, state)  # else stage a full copy and swap
     stage = publish.staging_dir(options.out)
-    prints = cache.folder(options.out) / f"print-{os.getpid()}"
+    prints = cache_folder(options.out) / f"print-{os.getpid()}"
     try:
         for attempt in range(2):
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
@@ -210,7 +202,7 @@ def _judge_and_render(settings: Settings, options: Options, index: cache.StatInd
         names = sorted([*common, *(name for j in judged for name in (*j.files, *j.prints))])
         outcome.written = sorted([*names, MARKER])
         if in_place and state is not None:
-            fresh = sorted(cache.files_in(stage))
+            fresh = sorted(files_in(stage))
             publish.update(stage, options.out, fresh, sorted(set(state.published) - set(names)))
         else:
             publish.publish(stage, options.out)
@@ -243,14 +235,13 @@ def _when(options: Options, days: dict[str, tuple[int, ...]]) -> tuple[Quarter, 
     return quarter, dt.date.fromordinal(as_of) if as_of else quarter.end
 
 
-def _accounts(project: Project, options: Options, survey: cache.Survey, previous: dict[str, cache.AccountRecord],
+def _accounts(project: Project, options: Options, survey: Survey, previous: dict[str, AccountRecord],
               key: str, stage: Path, prints: Path, in_place: bool,
               progress: Progress) -> tuple[list[Judged], set[str], bool]:
     """Every account's result for `project`'s quarter: reused when its output key is unchanged and
     its files intact (left in place, or hard-linked into a full stage), else worked out in the workers."""
     from ..render.documents import document_templates, pdf_environment, template_problem
     from ..render.site import compiled_templates, site_environment, start
-    from . import cache
     from .account import Context, Judged, run_accounts
 
     reuse: dict[str, Judged] = {}
@@ -260,7 +251,7 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
         if record and record.output == _output_key(key, account.key, project, options) \
                 and survey.damaged.isdisjoint(record.files):
             if not in_place:
-                cache.link_into(options.out, sorted(record.files), stage)
+                link_into(options.out, sorted(record.files), stage)
             reuse[slug] = record.judged
         else:
             work.append((slug, survey.jobs(slug)))
@@ -286,17 +277,15 @@ def _accounts(project: Project, options: Options, survey: cache.Survey, previous
 
 
 def _output_key(key: str, input_key: str, project: Project, options: Options) -> str:
-    from . import cache
 
-    return cache.combine(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
+    return combine(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
 
 
-def _portfolio(project: Project, options: Options, state: cache.State | None, judged: list[Judged],
+def _portfolio(project: Project, options: Options, state: State | None, judged: list[Judged],
                reused: set[str], stage: Path, prints: Path, in_place: bool, printing: str,
                progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print."""
     from ..render.site import compiled_templates, render_portfolio, site_environment
-    from . import cache
     from .account import levels_json
 
     (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
@@ -311,12 +300,12 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
     if problems:
         return common, "", problems
     summary = portfolio_document(project, templates["portfolio"])
-    digest = cache.content_hash(f"{printing}\0{summary.html}".encode())  # its HTML, and what printing reads
+    digest = content_hash(f"{printing}\0{summary.html}".encode())  # its HTML, and what printing reads
     jobs = [PdfJob(name, "") for j in judged if j.slug not in reused for name in j.prints]
-    if state is not None and state.portfolio_pdf == digest and cache.intact(options.out, {
+    if state is not None and state.portfolio_pdf == digest and intact(options.out, {
             summary.name: state.published.get(summary.name, (0, 0, 0, 0))}):
         if not in_place:
-            cache.link_into(options.out, [summary.name], stage)
+            link_into(options.out, [summary.name], stage)
     else:
         jobs.insert(0, summary)
     common.append(summary.name)
@@ -330,36 +319,35 @@ def _portfolio(project: Project, options: Options, state: cache.State | None, ju
                                            progress.stage("Printing PDFs", len(jobs)))
 
 
-def _remember(options: Options, index: cache.StatIndex, key: str, accounts_key: str, whole: str, survey: cache.Survey,
+def _remember(options: Options, index: StatIndex, key: str, accounts_key: str, whole: str, survey: Survey,
               judged: list[Judged],
-              state: cache.State | None, reused: set[str], when: tuple[Quarter, dt.date] | None,
+              state: State | None, reused: set[str], when: tuple[Quarter, dt.date] | None,
               common: list[str], portfolio_pdf: str, outcome: Outcome) -> None:
     """After a successful publish: each account's keys and result, and the published files' stats."""
-    from . import cache
 
     assert when is not None
     assert outcome.project is not None
     project = outcome.project
     accounts: dict[str, bytes] = {}
-    published = cache.published(options.out, common)
+    published = published_stats(options.out, common)
     for j in judged:
         if state is not None and j.slug in reused:  # the same files, hard-linked: the same stats
             accounts[j.slug] = state.accounts[j.slug]
             published.update((name, state.published[name]) for name in j.files + j.prints)
             continue
         input_key = survey.accounts[j.slug].key
-        files = cache.published(options.out, [*j.files, *j.prints])
-        record = cache.AccountRecord(input_key, _output_key(accounts_key, input_key, project, options), j, files)
+        files = published_stats(options.out, [*j.files, *j.prints])
+        record = AccountRecord(input_key, _output_key(accounts_key, input_key, project, options), j, files)
         accounts[j.slug] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         published.update(files)
-    cache.save_state(options.out, cache.State(key, whole, str(when[0]), when[1].isoformat(), accounts,
+    save_state(options.out, State(key, whole, str(when[0]), when[1].isoformat(), accounts,
                                               dict(sorted(published.items())), portfolio_pdf,
                                               tuple(outcome.diagnostics), outcome.accounts),
                      state, {slug for slug in accounts if slug not in reused})
     index.save()
 
 
-def _names(state: cache.State) -> list[str]:
+def _names(state: State) -> list[str]:
     return list(state.published)
 
 

@@ -9,12 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from ..build.pipeline import Options, Outcome, build, judge
+from ..build.pipeline import Outcome, build, judge
+from ..config.options import Options
 from ..config.settings import Settings, load_settings
 from ..core.diagnostics import Diagnostic, display_path, errors_only
 from ..render.json_report import verdict_json
 from ..render.text import explain_text, levels_table
-from .main import dump_json, report, today
+from .output import dump_json, report, today
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:

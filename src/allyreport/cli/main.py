@@ -7,14 +7,11 @@ Exit codes: 0 clean, 1 errors in the notes/rules (printed as `path:line: message
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
 
 from .. import __version__
-from ..core.diagnostics import Diagnostic, errors_only, render_json, render_text
 
 
 def _common(parser: argparse.ArgumentParser, notes_flag: bool = True) -> None:
@@ -109,25 +106,3 @@ def _dispatch(args: argparse.Namespace) -> int:
     handler = getattr(commands, f"cmd_{args.command}")
     result: int = handler(args)
     return result
-
-
-def report(diagnostics: list[Diagnostic], as_json: bool) -> int:
-    """Print every diagnostic; exit 1 if any is an error."""
-    if as_json:
-        sys.stdout.write(render_json(diagnostics))
-    elif diagnostics:
-        sys.stderr.write(render_text(diagnostics))
-    errors = errors_only(diagnostics)
-    if errors and not as_json:
-        warnings = len(diagnostics) - len(errors)
-        tail = f", {warnings} warning(s)" if warnings else ""
-        print(f"{len(errors)} error(s){tail}", file=sys.stderr)
-    return 1 if errors else 0
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-def dump_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

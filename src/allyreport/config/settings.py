@@ -15,12 +15,12 @@ from typing import Literal
 from pydantic import Field, StrictInt
 
 from ..core.diagnostics import Diagnostic
-from ..notes.schema import Text, _Strict, validate
+from ..core.strict import Strict, Text, validate
 
 SETTINGS_FILE = "allyreport.toml"
 
 
-class SettingsSpec(_Strict):
+class SettingsSpec(Strict):
     firm: Text = Field("Our firm", description="Firm name shown on covers and page headers.")
     notes: Text = Field("notes", description="The notes folder.")
     output: Text = Field("output", description="Where the site and PDFs are written.")

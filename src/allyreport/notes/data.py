@@ -6,9 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..core.strict import Loc
 from .schema import AccountMeta, NoteMeta
-
-Loc = tuple[str | int, ...]
 
 
 class Source(NamedTuple):

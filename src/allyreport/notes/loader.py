@@ -7,7 +7,6 @@ run in worker processes and be cached by content hash; the cross-file checks
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,8 +15,9 @@ from typing import Any
 
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
+from ..core.strict import Loc, suggest, validate
 from . import schema
-from .data import Account, Loc, Note, Portfolio
+from .data import Account, Note, Portfolio
 from .layout import FileJob, discover
 from .pictures import DEFAULT_MAX_IMAGE_BYTES, attach_pictures
 from .source import read_source
@@ -50,7 +50,7 @@ def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_N
     lines = {loc: line + offset for loc, line in yaml_lines.items()}
     lines[()] = offset - 1  # the opening '---'
     model = schema.AccountMeta if kind == "account" else schema.NoteMeta
-    meta, errors = schema.validate(model, value)
+    meta, errors = validate(model, value)
     diagnostics = tuple(Diagnostic(path, _line(lines, loc, offset), msg) for loc, msg in errors)
     return ParsedFile(path, kind, meta, source.body, source.body_line, lines, diagnostics)
 
@@ -219,8 +219,8 @@ ACCOUNT_CHECKS: list[Callable[[Account, frozenset[str]], list[Diagnostic]]] = [
 
 
 def _close(word: str, choices: Iterable[str]) -> str:
-    match = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
+    match = suggest(word, choices)
+    return f"; did you mean '{match}'?" if match else ""
 
 
 def load_notes(notes_dir: Path, shown: str | None = None, signals: Iterable[str] = (),

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..core.quarters import Quarter
 from ..rules.engine import QuarterLevel, Trust
+from ..rules.metrics import FACTORS
 from ..rules.ruleset import Level
 
 INK, MUTED, GRID = "#1b1f24", "#515a66", "#d5d9df"
@@ -27,7 +28,7 @@ LINE = (34, 150, 10, 170)  # line charts: left and right margins (labels go righ
 # Stacked bottom to top: the business contexts from the deepest, then social (not business).
 CONTEXTS = ("strategy", "problem", "service", "social")
 CONTEXT_FILL = {"strategy": "#1f3a5f", "problem": "hatch", "service": "#a9c1dc", "social": "dots"}
-FACTORS = ("reliability", "credibility", "intimacy", "character", "self_orientation")
+
 FACTOR_STYLE = {  # tone and dash: tell the lines apart in greyscale
     "reliability": ("#1f3a5f", ""),
     "credibility": ("#3d6a9e", "7 3"),

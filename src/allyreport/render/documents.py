@@ -25,17 +25,17 @@ from ..core.diagnostics import Diagnostic, display_path
 from ..notes.data import Note
 from ..rules.engine import Check, QuarterLevel, Trust, Verdict, open_actions
 from ..rules.metrics import Source
-from ..rules.ruleset import Level
+from ..rules.ruleset import SEVERITIES, Level
 from .templating import environment
 from .text import fmt
 
 if TYPE_CHECKING:
-    from ..build.pipeline import Project
     from ..notes.schema import Action
+    from ..rules.judge import Project
 
 LIST_CAP = 15
 RUNNING_NAME = 48  # characters of an account's name in the page header
-SEVERITIES = ("critical", "warning", "info")
+
 T = TypeVar("T")
 
 

@@ -34,7 +34,7 @@ from ..core.diagnostics import Diagnostic, display_path
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
-    from ..build.pipeline import Options
+    from ..config.options import Options
     from ..config.settings import Settings
     from ..core.progress import Tick
     from .documents import PdfJob

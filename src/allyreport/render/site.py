@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
+from ..config.options import Options, cache_folder
 from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter
 from ..notes.data import Note, Picture
@@ -36,7 +37,7 @@ from .documents import Capped, met, pdf_environment, plan_actions, summarize, te
 from .templating import find_asset, render_markdown
 
 if TYPE_CHECKING:
-    from ..build.pipeline import Options, Project
+    from ..rules.judge import Project
 
 ASSETS = ("style.css", "portfolio.js")
 HISTORY = 8  # quarters shown in the charts
@@ -133,9 +134,8 @@ def site_environment(options: Options) -> jinja2.Environment:
 
 
 def compiled_templates(options: Options) -> Path:
-    from ..build.cache import folder
 
-    return folder(options.out) / "templates"
+    return cache_folder(options.out) / "templates"
 
 
 @functools.lru_cache(maxsize=65536)

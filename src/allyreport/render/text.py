@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..rules.engine import Check, Insight, Trust, Verdict
 
 if TYPE_CHECKING:
-    from ..build.pipeline import Project
+    from ..rules.judge import Project
 
 ARROWS = {"up": "↑ up", "down": "↓ down", "same": "= same", "new": "new"}
 MAX_SOURCES = 8

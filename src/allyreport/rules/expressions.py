@@ -10,7 +10,6 @@ the real types.
 from __future__ import annotations
 
 import ast
-import difflib
 import itertools
 import re
 import string
@@ -20,6 +19,8 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
+from ..core.strict import short
+from ..core.strict import suggest as closest
 from ..notes import schema
 from .metrics import INSIGHT_ONLY, TEXT_METRICS
 
@@ -54,7 +55,7 @@ def names_in(tree: ast.AST) -> set[str]:
 
 def check_condition(text: str, scope: Scope) -> list[str]:
     """Everything wrong with one condition, found before any account is evaluated."""
-    quoted = f"condition '{schema._short(text, 60)}'"
+    quoted = f"condition '{short(text, 60)}'"
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -121,7 +122,7 @@ def message_problems(message: str, scope: Scope) -> list[str]:
 
 
 def suggest(name: str, names: frozenset[str], what: str = "metrics") -> str:
-    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    close = closest(name, names)
     if close:
-        return f"; did you mean '{close[0]}'?"
+        return f"; did you mean '{close}'?"
     return "; see docs/rules.md for the metrics" if what == "metrics" else f"; {what}: {', '.join(sorted(names))}"

@@ -11,7 +11,6 @@ takes, a message field that is not a metric. Nothing fails silently at build tim
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 import typing
 from dataclasses import dataclass, field
@@ -23,8 +22,9 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, V
 
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic, display_path
-from ..notes import schema
-from ..notes.schema import Days, Influence, Text, _Strict
+from ..core.strict import Strict, Text, describe, short
+from ..core.strict import suggest as closest
+from ..notes.schema import Days, Influence
 from .coverage import PeopleRules
 from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
@@ -49,7 +49,7 @@ def _as_conditions(value: Any) -> Any:
 When = Annotated[tuple[Text, ...], BeforeValidator(_as_conditions)]
 
 
-class LevelSpec(_Strict):
+class LevelSpec(Strict):
     key: Text
     title: Text | None = None
     when: When
@@ -60,7 +60,7 @@ class LevelSpec(_Strict):
     move: Text | None = None
 
 
-class InsightSpec(_Strict):
+class InsightSpec(Strict):
     key: Text
     title: Text | None = None
     severity: Text | None = None
@@ -72,7 +72,7 @@ class InsightSpec(_Strict):
     enabled: StrictBool = True
 
 
-class ModelSpec(_Strict):
+class ModelSpec(Strict):
     title: Text | None = None
     credit: Text | None = None
     window: StrictInt = Field(default=2, ge=1, le=8)
@@ -81,13 +81,13 @@ class ModelSpec(_Strict):
     enabled: StrictBool = True
 
 
-class PeopleSpec(_Strict):
+class PeopleSpec(Strict):
     cadence: dict[Influence, Days] = Field(default_factory=dict)
     due_percent: StrictInt = Field(default=80, ge=1, le=100)
     held_to_target: tuple[Influence, ...] | None = None
 
 
-class RulesFile(_Strict):
+class RulesFile(Strict):
     default_model: Text | None = None
     signals: dict[str, Text] = Field(default_factory=dict)
     people: PeopleSpec | None = None
@@ -238,9 +238,9 @@ def _error(err: Any) -> tuple[Loc, str]:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     keys = [p for p in loc if isinstance(p, str)]
     name = f"'{keys[-1] if keys else 'rules'}'" + (f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else "")
-    shown = schema._describe(value)
+    shown = describe(value)
     if kind == "extra_forbidden":
-        return loc, f"unknown key '{schema._short(str(loc[-1]))}'{_suggest_key(loc)}"
+        return loc, f"unknown key '{short(str(loc[-1]))}'{_suggest_key(loc)}"
     if kind == "missing":
         return loc[:-1], f"'{loc[-1]}' is required"
     if kind == "string_too_short" or (value is None and kind != "value_error"):
@@ -259,7 +259,7 @@ def _error(err: Any) -> tuple[Loc, str]:
     if kind == "literal_error":  # a value, or a key of a mapping (`people.cadence`) that is not in the vocabulary
         where = f"a key of '{keys[-2]}'" if len(keys) > 1 and keys[-1] == value else name
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected")))
-        hint = suggest(str(value), frozenset(choices), "choices") if difflib.get_close_matches(str(value), choices) else ""
+        hint = suggest(str(value), frozenset(choices), "choices") if closest(str(value), choices) else ""
         return loc, f"{where} must be one of {str(ctx.get('expected')).replace(chr(39), '')}, got {shown}{hint}"
     return loc, messages.get(kind, f"{name}: {err['msg']}")
 
@@ -281,8 +281,8 @@ def _suggest_key(loc: Loc) -> str:
     if not (isinstance(current, type) and issubclass(current, BaseModel)):
         return ""
     names = list(current.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(names)}"
+    close = closest(str(loc[-1]), names)
+    return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(names)}"
 
 
 # -- merging and compiling ------------------------------------------------------------------
@@ -380,7 +380,7 @@ class _Compiler:
 
     def _check_key(self, key: str, what: str, src: str, line: int) -> None:
         if not KEY.fullmatch(key):
-            self.report(src, line, f"{what} key '{schema._short(key)}' must be lowercase words joined by hyphens, "
+            self.report(src, line, f"{what} key '{short(key)}' must be lowercase words joined by hyphens, "
                                    "like early-warning")
 
     def _model(self, key: str, src: str, spec: ModelSpec, lines: Lines, names: frozenset[str],

@@ -1,0 +1,28 @@
+"""The options of one run, as the command line resolved them: what every stage below it reads.
+
+They live here, below the pipeline, so that the stages that read them (the cache's keys, the
+site, the printer) need not import the orchestrator that holds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CACHE_DIR = ".allyreport-cache"
+
+
+@dataclass(frozen=True)
+class Options:
+    notes: Path
+    out: Path
+    quarter: str | None = None
+    model: str | None = None
+    pdf: bool = True
+    jobs: int = 1
+    templates: Path | None = None
+
+
+def cache_folder(out: Path) -> Path:
+    """Where builds into `out` keep their cache (beside it, so a published folder holds only the report)."""
+    return out.parent / CACHE_DIR
