@@ -113,15 +113,27 @@ def test_refuses_dangerous_output_folders(write_notes: NotesWriter, tmp_path: Pa
         assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
 
 
+def hold_lock(lock: Path) -> subprocess.Popen[bytes]:
+    """A process that holds `lock` as a build does (an flock, its pid inside) until killed."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(lock)!r}, os.O_CREAT | os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, str(os.getpid()).encode())\n"
+        "print('held', flush=True); time.sleep(60)\n")], stdout=subprocess.PIPE)
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == b"held\n"
+    return holder
+
+
 def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWriter, tmp_path: Path) -> None:
     small_notes(write_notes)
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    holder = hold_lock(tmp_path / ".out.lock")
     try:
-        (tmp_path / ".out.lock").write_text(str(holder.pid))
         started = time.monotonic()
         result = build(tmp_path)
         assert result.returncode == 1
-        assert f"another allyreport build (pid {holder.pid}) is writing" in result.stderr
+        assert result.stderr == (f"out/: another allyreport build (pid {holder.pid}) is writing it; "
+                                 "wait for it to finish (lock: .out.lock)\n")
         assert time.monotonic() - started < 30
         assert not (tmp_path / "out").exists()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import pickle
@@ -16,7 +17,7 @@ from ..config.settings import Settings
 from ..core.diagnostics import Diagnostic, errors_only
 from ..core.progress import Progress
 from ..notes.layout import FileJob
-from . import workers
+from . import store, workers
 from .keys import Templates, combine, global_key, template_keys
 from .publish import MARKER
 from .state import (
@@ -108,10 +109,23 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
     A build that fails changes nothing in the output."""
     from . import publish
 
-    publish.check_output_dir(options.out, options.notes, options.templates)
-    with publish.locked(options.out), workers.no_gc():
-        publish.recover(options.out)
-        return _build(settings, options, progress or Progress())
+    real = publish.check_output_dir(options.out, options.notes, options.templates)  # every refusal first
+    with publish.locked(options.out, real), workers.no_gc():
+        try:
+            publish.recover(real)  # what a killed build left halfway is finished before anything else
+            return _build(settings, dataclasses.replace(options, out=real), progress or Progress())
+        except Published as done:
+            raise publish.fault(done.error, options.out, real, replaced=True) from done.error
+        except OSError as exc:  # a full disk, a folder gone read-only: one line, and which output stands
+            raise publish.fault(exc, options.out, real, replaced=False) from exc
+
+
+class Published(Exception):
+    """A write failed after the new output was in place (saving the cache)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
@@ -170,6 +184,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     in_place = state is not None and only_recorded(options.out, state)  # else stage a full copy and swap
     stage = publish.staging_dir(options.out)
     prints = cache_folder(options.out) / f"print-{os.getpid()}"
+    store.remove_stale(cache_folder(options.out))  # what killed builds left
     try:
         for attempt in range(2):
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
@@ -213,8 +228,11 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     finally:
         shutil.rmtree(prints, ignore_errors=True)
         progress.done()
-    _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, found, common, portfolio_pdf,
-              outcome)
+    try:
+        _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, found, common,
+                  portfolio_pdf, outcome)
+    except OSError as exc:
+        raise Published(exc) from exc
     return outcome
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import marshal
 import os
 import pickle
+import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -37,8 +39,29 @@ def write(path: Path, value: object, plain: bool = False) -> None:
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     data = ((FORMAT, __version__), value)
     blob = marshal.dumps(data) if plain else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
-    temporary.write_bytes(blob)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(blob)
+        os.replace(temporary, path)
+    except BaseException:  # a full disk: no half-written temporary left behind
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+_STALE = re.compile(r"print-(\d+)|.+\.(\d+)\.tmp")
+
+
+def remove_stale(folder: Path) -> None:
+    """The print folders (`print-<pid>`) and temporary files (`<name>.<pid>.tmp`) of killed builds."""
+    from .publish import alive
+
+    for entry in folder.glob("*"):
+        found = _STALE.fullmatch(entry.name)
+        pid = int(found.group(1) or found.group(2)) if found else 0
+        if pid and (pid == os.getpid() or not alive(pid)):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 class Ledger(NamedTuple):

@@ -27,10 +27,16 @@ def _settings(args: argparse.Namespace) -> Settings | None:
 
 
 def _options(args: argparse.Namespace, settings: Settings) -> Options:
+    """The command's options; first, what a killed build left of the output is finished (every
+    command does it: whichever runs next, the output is whole again; see publish.recover)."""
+    from ..build.publish import recover_quietly
+
     notes = getattr(args, "notes_pos", None) or args.notes or settings.path(settings.spec.notes)
     out = getattr(args, "out", None) or settings.path(settings.spec.output)
     templates = getattr(args, "templates", None) or (
         settings.path(settings.spec.templates) if settings.spec.templates else None)
+    if args.command != "build":  # a build does it under its own lock
+        recover_quietly(Path(out))
     return Options(notes=Path(notes), out=Path(out), quarter=args.quarter, model=args.model,
                    pdf=not getattr(args, "no_pdf", False), jobs=max(1, getattr(args, "jobs", 1) or 1),
                    templates=templates)
@@ -91,8 +97,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     try:
         outcome = build(settings, options, Bar(options.jobs) if sys.stdout.isatty() and not args.json else None)
-    except PublishError as exc:
-        return report([Diagnostic(str(options.out), 0, str(exc))], args.json)
+    except PublishError as exc:  # one line: the folder and what happened (see publish.fault)
+        if not args.json:
+            print(exc, file=sys.stderr)
+            return 1
+        return report([Diagnostic(exc.where, 0, exc.message)], args.json)
     code = report(outcome.diagnostics, args.json)
     if code == 0 and outcome.ok:
         pdfs = sum(1 for w in outcome.written if w.endswith(".pdf"))

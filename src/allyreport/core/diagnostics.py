@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ class Diagnostic:
             if self.column:
                 where += f":{self.column}"
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"
+        return f"{escape_path(where)}: {prefix}{escape_path(self.message)}"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -43,6 +44,18 @@ class Diagnostic:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+# Control characters (a newline in a file name would forge a second message) and the bidi
+# controls (a right-to-left override shows a name reversed): never printed raw.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_path(text: str) -> str:
+    """`text` with control and bidi characters shown as escapes (`\\n`, `\\u202e`)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def display_path(path: Path) -> str:

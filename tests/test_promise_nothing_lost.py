@@ -1,0 +1,272 @@
+"""docs/promises.md, "Nothing lost": a build killed at any step of its publish, a full disk,
+a symlinked or read-only output folder. Each test hashes the output before and after.
+
+The kill sweep runs the real command (`allyreport.cli.main`) in a forked process that is
+SIGKILLed just before its Nth filesystem change from the moment the publish starts, for
+every N until the build finishes; then other commands run as a user would run them next.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import run_cli
+
+ACCOUNT = """\
+---
+account: Acme
+owner: Jo Park
+stakeholders:
+  - name: Dana Reyes
+    role: COO
+---
+Where Acme is heading.
+"""
+
+NOTE = """\
+---
+date: {date}
+with: [Dana Reyes]
+context: strategy
+opened_by: us
+trust: {{reliability: 7, credibility: 7, intimacy: 6, self_orientation: 3}}
+---
+We discussed their {topic}.
+"""
+
+BAD_NOTE = "---\ndate: 2026-07-09\ncontext: nonsense\n---\n"
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What a build leaves beside its output that it should not: staging, old copies, journals, locks."""
+    stray = [p.name for p in folder.iterdir() if p.name.startswith(".out.")]
+    cache = folder / ".allyreport-cache"
+    stray += [f"cache/{p.name}" for p in cache.iterdir() if p.name.startswith("print-") or p.suffix == ".tmp"] \
+        if cache.is_dir() else []
+    return sorted(stray)
+
+
+def project(root: Path) -> Path:
+    """Two accounts, a settings file naming the output `out` (so every command knows it)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "allyreport.toml").write_text('notes = "notes"\noutput = "out"\n')
+    for slug in ("acme", "globex"):
+        (root / "notes" / slug).mkdir(parents=True)
+        (root / "notes" / slug / "account.md").write_text(ACCOUNT)
+        for day in ("2026-04-02", "2026-07-08"):
+            (root / "notes" / slug / f"{day}.md").write_text(NOTE.format(date=day, topic="plans"))
+    return root
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=cwd)
+
+
+def build(cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return cli(cwd, "build", "--no-pdf", "--jobs", "1", *extra)
+
+
+# -- the kill sweep ------------------------------------------------------------------------------
+
+WRITES = ("rename", "replace", "unlink", "remove", "rmdir", "mkdir", "link", "symlink", "ftruncate", "write")
+
+
+def forked(cwd: Path, *args: str) -> tuple[int, str]:
+    """`allyreport ARGS` in a forked copy of this process (the sweep runs hundreds of commands: no
+    interpreter start for each); its exit code and what it printed on stderr."""
+    import allyreport.engine
+    import allyreport.site
+    import allyreport.units  # noqa: F401 (loaded once here, not in every forked command)
+
+    from allyreport.cli import main
+
+    err = cwd / ".stderr"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        code = 70
+        try:
+            os.chdir(cwd)
+            sys.stderr = open(err, "w")  # noqa: SIM115 (flushed as the child leaves)
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            code = main(list(args))
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    text = err.read_text()
+    err.unlink()
+    return os.waitstatus_to_exitcode(status), text
+
+
+def killed_at(step: int, cwd: Path, arm: Callable[[], None]) -> bool:
+    """Run `allyreport build` in a forked process, SIGKILLed before its `step`th filesystem change
+    after the publish starts; True if it was killed (False: it finished before that step)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        code = 70
+        try:
+            os.chdir(cwd)
+            arm()
+            _count_from_publish(step)
+            from allyreport.cli.main import main
+
+            code = main(["build", "--no-pdf", "--jobs", "1"])
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        assert os.WTERMSIG(status) == signal.SIGKILL
+        return True
+    assert os.WEXITSTATUS(status) == 0, "the build failed on its own"
+    return False
+
+
+def _count_from_publish(step: int) -> None:
+    """From the first call of publish.publish or publish.update on, every write to the filesystem
+    is counted; the `step`th is never made: the process is killed instead."""
+    from allyreport.build import publish
+
+    state = {"armed": False, "count": 0, "inside": 0}
+
+    def tick() -> None:
+        if state["armed"] and not state["inside"]:
+            state["count"] += 1
+            if state["count"] >= step:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def counted(fn: Callable[..., Any], whole: bool = False) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            tick()
+            state["inside"] += whole  # a folder removed whole is one step: what matters is before and after
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state["inside"] -= whole
+        return wrapper
+
+    def arming(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            state["armed"] = True
+            return fn(*args, **kwargs)
+        return wrapper
+
+    for name in WRITES:
+        setattr(os, name, counted(getattr(os, name)))
+    real_open = io.open
+
+    def opening(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if any(c in mode for c in "wax+"):
+            tick()
+        return real_open(file, mode, *args, **kwargs)
+
+    io.open = builtins.open = opening  # type: ignore[assignment]
+    shutil.rmtree = counted(shutil.rmtree, whole=True)  # type: ignore[assignment]
+    publish._exchange = counted(publish._exchange)  # type: ignore[method-assign]
+    publish.publish = arming(publish.publish)  # type: ignore[method-assign]
+    publish.update = arming(publish.update)  # type: ignore[method-assign]
+
+
+def no_exchange() -> None:  # pragma: no cover (runs in the child)
+    """A filesystem that cannot exchange two names: the swap falls back to two renames under a journal."""
+    from allyreport.build import publish
+
+    publish._exchange = lambda a, b: False  # type: ignore[method-assign]
+
+
+def sweep(tmp_path: Path, base: Path, arm: Callable[[], None], full_copy: bool) -> int:
+    """Kill the build at every step of its publish; after each kill, a failing check, a failing build
+    and a good build each leave a complete output, the old or the new, and finally the new."""
+    old = tree_hash(base / "out")
+    reference = tmp_path / "reference"
+    shutil.copytree(base, reference, symlinks=True)
+    if full_copy:
+        shutil.rmtree(reference / ".allyreport-cache")
+    assert build(reference).returncode == 0
+    new = tree_hash(reference / "out")
+    assert new != old
+    step = 0
+    while True:
+        step += 1
+        run = tmp_path / f"run-{step}"
+        shutil.copytree(base, run, symlinks=True)
+        if full_copy:
+            shutil.rmtree(run / ".allyreport-cache")
+        if not killed_at(step, run, arm):
+            break
+        bad = run / "notes" / "acme" / "2026-07-09-bad.md"
+        bad.write_text(BAD_NOTE)
+        code, stderr = forked(run, "check")
+        assert code == 1, stderr
+        assert "notes/acme/2026-07-09-bad.md:3: 'context' must be one of" in stderr
+        assert tree_hash(run / "out") in (old, new), f"step {step}: after check, neither output is whole"
+        code, stderr = forked(run, "build", "--no-pdf", "--jobs", "1")
+        assert code == 1
+        assert "2026-07-09-bad.md:3:" in stderr
+        assert tree_hash(run / "out") in (old, new), f"step {step}: after a failed build, neither output is whole"
+        bad.unlink()
+        assert forked(run, "build", "--no-pdf", "--jobs", "1") == (0, "")
+        assert tree_hash(run / "out") == new, f"step {step}"
+        assert leftovers(run) == [], f"step {step}"
+        shutil.rmtree(run)
+    print(f"{step - 1} steps")
+    return step - 1
+
+
+@pytest.fixture
+def changed(tmp_path: Path) -> Path:
+    """A built project whose notes then changed: the next build publishes a different output."""
+    base = project(tmp_path / "base")
+    assert build(base).returncode == 0
+    (base / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
+    (base / "notes" / "globex" / "2026-08-01.md").write_text(NOTE.format(date="2026-08-01", topic="a merger"))
+    return base
+
+
+def test_killed_at_every_step_of_the_swap(changed: Path, tmp_path: Path) -> None:
+    assert sweep(tmp_path, changed, lambda: None, full_copy=True) >= 2
+
+
+def test_killed_at_every_step_of_the_swap_without_exchange(changed: Path, tmp_path: Path) -> None:
+    assert sweep(tmp_path, changed, no_exchange, full_copy=True) >= 4
+
+
+def test_killed_at_every_step_of_the_in_place_update(changed: Path, tmp_path: Path) -> None:
+    assert sweep(tmp_path, changed, lambda: None, full_copy=False) >= 4
+
+
+def test_an_output_moved_aside_by_a_killed_build_is_put_back_by_a_failing_build(tmp_path: Path) -> None:
+    """What an older allyreport left when killed between its two renames: no output, the old one aside."""
+    root = project(tmp_path / "p")
+    assert build(root).returncode == 0
+    before = tree_hash(root / "out")
+    os.rename(root / "out", root / ".out.old-999999")
+    (root / "notes" / "acme" / "2026-07-09-bad.md").write_text(BAD_NOTE)
+    assert build(root).returncode == 1
+    assert tree_hash(root / "out") == before
+    assert leftovers(root) == []
+
+
+def test_first_build_writes_and_leaves_nothing(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    assert (root / "out" / "index.html").is_file()
+    assert leftovers(root) == []
+
