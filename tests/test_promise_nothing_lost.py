@@ -91,11 +91,10 @@ WRITES = ("rename", "replace", "unlink", "remove", "rmdir", "mkdir", "link", "sy
 def forked(cwd: Path, *args: str) -> tuple[int, str]:
     """`allyreport ARGS` in a forked copy of this process (the sweep runs hundreds of commands: no
     interpreter start for each); its exit code and what it printed on stderr."""
-    import allyreport.engine
-    import allyreport.site
-    import allyreport.units  # noqa: F401 (loaded once here, not in every forked command)
-
-    from allyreport.cli import main
+    import allyreport.build.account
+    import allyreport.render.site
+    import allyreport.rules.engine  # noqa: F401 (loaded once here, not in every forked command)
+    from allyreport.cli.main import main
 
     err = cwd / ".stderr"
     pid = os.fork()
