@@ -16,52 +16,32 @@ key, so a verdict is only ever read back under the rules that made it.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gc
 import io
 import json
 import pickle
-import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import jinja2
+
+from ..config.options import Options
 from ..core.diagnostics import Diagnostic, errors_only
 from ..notes.layout import FileJob
-
-if TYPE_CHECKING:
-    import jinja2
-
-    from ..config.options import Options
-    from ..rules.engine import Verdict
-    from ..rules.judge import Project
-    from ..rules.ruleset import LevelModel
-    from .stats import Stat
-
-Failure = tuple[str, str, str, str, int]  # origin, what, first account, error, how many accounts
-# slug, name, owner, level, previous level, target level, movement, trust, open investments,
-# insights (key, title, severity, message, move): see `light`
-Light = tuple[str, str, str, str, str | None, str | None, str, Any, int, tuple[tuple[str, str, str, str, str], ...]]
-
-
-@dataclass(frozen=True)
-class Judged:
-    """What is kept of one account after its work: small enough to send back and to cache."""
-
-    slug: str
-    days: tuple[int, ...]  # every note's date (from the parsed frontmatter) as an ordinal, sorted
-    diagnostics: tuple[Diagnostic, ...]  # parsing, the account checks, an unknown target
-    failures: tuple[Failure, ...]  # conditions and messages of the rules that failed to evaluate
-    verdict: bytes | None  # the stripped verdict, pickled; None when not judged this quarter
-    json: str | None  # its entry of levels.json
-    files: tuple[str, ...]  # what it wrote under the staging folder (relative)
-    prints: tuple[str, ...]  # its PDFs, still to print (their HTML is in the print folder)
-    problem: Diagnostic | None = None  # a template error: the build fails
-    light: Light | None = None  # what the portfolio reads of every verdict (`portfolio_verdicts`)
-    row: str = ""  # its row of the portfolio's table (templates/_row.html)
+from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_job, parse_jobs
+from ..notes.pictures import all_pictures
+from ..render.documents import account_documents, template_problem
+from ..render.json_report import verdict_json
+from ..render.site import account_context, plan_page, review_page, row_context
+from ..rules.engine import Evaluator, Verdict, evaluate_account, target_problem
+from ..rules.judge import Project
+from ..rules.ruleset import LevelModel
+from .state import Judged, Light
+from .workers import MIN_FILES_PER_WORKER, fork_map, slices, weighted_slices, workers_for
 
 
 @dataclass(frozen=True)
@@ -80,10 +60,7 @@ class Context:
 
 def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     """Parse, check, judge and render one account."""
-    from ..notes.loader import _parse_job, assemble_account
-    from ..rules.engine import Evaluator, evaluate_account, target_problem
-
-    parsed = [_parse_job(job, ctx.max_bytes) for job in jobs]
+    parsed = [parse_job(job, ctx.max_bytes) for job in jobs]
     account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals,
                                       ctx.project.settings.max_image_bytes)
     dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None))
@@ -100,7 +77,6 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     ev = Evaluator()
     verdict = evaluate_account(account, project.rules, project.model, project.quarter, ev)
     files, prints, row, problem = _render(ctx, verdict)
-    from ..render.json_report import verdict_json
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
                   _entry(verdict_json(verdict)), files, prints, problem,
@@ -109,11 +85,7 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
 
 def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], str, Diagnostic | None]:
     """Its review and plan pages, its row of the portfolio table, and its PDFs' HTML."""
-    import jinja2
 
-    from ..notes.pictures import all_pictures
-    from ..render.documents import account_documents, template_problem
-    from ..render.site import account_context, plan_page, review_page, row_context
 
     files: list[str] = []
     prints: list[str] = []
@@ -138,11 +110,20 @@ def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...],
     return tuple(files), tuple(prints), row, None
 
 
+def parse_in(jobs: int) -> ParseAll:
+    """`loader.load_notes`'s parsing, spread over `jobs` forked processes."""
+    def parse(files: Sequence[FileJob], max_bytes: int) -> list[ParsedFile]:
+        parts = slices(len(files), workers_for(len(files), jobs))
+        return [parsed for chunk in fork_map(lambda i: parse_jobs([files[k] for k in parts[i]], max_bytes), len(parts))
+                for parsed in chunk]
+
+    return parse
+
+
 def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jobs: int,
                  tick: Callable[[int], None] | None = None) -> list[Judged]:
     """`judge_account` for every account of `work`, in `jobs` forked workers; results in order.
     Workers take contiguous slices, balanced by the number of files."""
-    from .workers import MIN_FILES_PER_WORKER, fork_map, weighted_slices
 
     files = sum(len(f) for _, f in work)
     parts = weighted_slices([len(f) for _, f in work], max(1, min(jobs, files // MIN_FILES_PER_WORKER)))
@@ -262,57 +243,3 @@ def _entry(data: dict[str, Any]) -> str:
 def levels_json(entries: Sequence[str]) -> str:
     """levels.json from the accounts' entries: the bytes `json.dumps(list, indent=2)` would give."""
     return "[\n" + ",\n".join(entries) + "\n]\n" if entries else "[]\n"
-
-
-def merge_failures(judged: Sequence[Judged]) -> list[Diagnostic]:
-    """The evaluator failures of all accounts, as one Evaluator over all of them would report."""
-    from ..rules.engine import Evaluator
-
-    merged: dict[tuple[str, str], tuple[str, str, int]] = {}
-    for j in judged:
-        for origin, what, who, error, count in j.failures:
-            first = merged.get((origin, what))
-            merged[(origin, what)] = (first[0], first[1], first[2] + count) if first else (who, error, count)
-    return Evaluator.describe(merged)
-
-
-# -- scanning: what changed, and a first guess at the notes' dates -------------------------------
-
-_DATE = re.compile(rb"^date:[ \t]*['\"]?(\d{4})-(\d\d)-(\d\d)\b", re.M)
-Scanned = tuple[str, "Stat", str, "dt.date | None"]  # file, its stat before reading, content hash, date
-
-
-def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scanned | None:
-    """Hash a file's bytes and guess its date from a glance at its text. The guess decides
-    only what to try first: the build checks it against the parsed dates (`build`)."""
-    from .stats import content_hash, file_stat
-
-    try:
-        stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
-        with open(job.real, "rb") as handle:
-            data = handle.read((image_bytes if job.kind == "image" else max_bytes) + 1)
-    except OSError:
-        return None
-    match = _DATE.search(data) if job.kind == "note" else None
-    try:
-        day = dt.date(*map(int, match.groups())) if match else None
-    except ValueError:
-        day = None
-    return job.real, stat, content_hash(data), day
-
-
-def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int, tick: Callable[[int], None] | None = None,
-               image_bytes: int = 2 << 20) -> list[Scanned | None]:
-    from .workers import fork_map, slices, workers_for
-
-    parts = slices(len(files), workers_for(len(files), jobs))
-
-    def task(i: int) -> list[Scanned | None]:
-        found = []
-        for k in parts[i]:
-            found.append(scan_file(files[k], max_bytes, image_bytes))
-            if tick:
-                tick(i)
-        return found
-
-    return [s for chunk in fork_map(task, len(parts)) for s in chunk]

@@ -22,6 +22,7 @@ from .keys import Templates, combine, global_key, template_keys
 from .publish import MARKER
 from .state import (
     AccountRecord,
+    Judged,
     State,
     exactly,
     files_in,
@@ -34,14 +35,13 @@ from .state import (
     save_state,
 )
 from .stats import Stat, StatIndex, content_hash
-from .survey import Survey
+from .survey import Scanned, Survey, scan_files
 from .survey import survey as survey_notes
 
 if TYPE_CHECKING:  # the judging modules load only when something is judged: a reused build never needs them
     from ..core.quarters import Quarter
     from ..rules.judge import Project
     from ..rules.ruleset import RuleSet
-    from .account import Judged, Scanned
 
 
 @dataclass
@@ -64,15 +64,17 @@ def judge(settings: Settings, options: Options) -> Outcome:
     """Load the rules and every note, validate them, and evaluate every account (the commands
     that report on all accounts at once; `build` works account by account)."""
     from ..core.quarters import Quarter
+    from ..notes.loader import load_notes
     from ..rules.engine import evaluate, latest_quarter, notes_as_of
     from ..rules.judge import Project
+    from .account import parse_in
 
     outcome = Outcome()
     rules, model_key = _rules(settings, options, outcome)
     if rules is None:
         return outcome
-    portfolio, problems = workers.load_notes(options.notes, _shown(options.notes), rules.signals,
-                                             settings.max_note_bytes, options.jobs, settings.max_image_bytes)
+    portfolio, problems = load_notes(options.notes, _shown(options.notes), rules.signals, settings.max_note_bytes,
+                                     settings.max_image_bytes, parse_in(options.jobs))
     outcome.diagnostics += problems
     if errors_only(outcome.diagnostics):
         return outcome
@@ -153,8 +155,6 @@ def _survey(settings: Settings, options: Options, published: dict[str, Stat],
             progress: Progress) -> Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them, and their dates glanced at for a first guess."""
-    from .account import scan_files
-
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)),
                           settings.max_image_bytes)
@@ -167,9 +167,10 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
                       progress: Progress) -> Outcome:
     from ..core.quarters import Quarter
     from ..notes.data import Portfolio
+    from ..rules.engine import failure_problems
     from ..rules.judge import Project
     from . import publish
-    from .account import merge_failures, portfolio_verdicts
+    from .account import portfolio_verdicts
 
     outcome = Outcome()
     rules, model_key = _rules(settings, options, outcome)
@@ -197,7 +198,8 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
             when = found  # the guess was wrong: start again with the parsed dates
             stage = publish.staging_dir(options.out)
             shutil.rmtree(prints, ignore_errors=True)
-        outcome.diagnostics += survey.problems + [d for j in judged for d in j.diagnostics] + merge_failures(judged)
+        outcome.diagnostics += survey.problems + [d for j in judged for d in j.diagnostics] \
+            + failure_problems(f for j in judged for f in j.failures)
         outcome.diagnostics += [j.problem for j in judged if j.problem][:1]
         if found is None and not errors_only(outcome.diagnostics):
             outcome.diagnostics.append(Diagnostic(survey.shown, 0, "no notes yet; nothing to report"))
@@ -260,7 +262,7 @@ def _accounts(project: Project, options: Options, survey: Survey, previous: dict
     its files intact (left in place, or hard-linked into a full stage), else worked out in the workers."""
     from ..render.documents import document_templates, pdf_environment, template_problem
     from ..render.site import compiled_templates, site_environment, start
-    from .account import Context, Judged, run_accounts
+    from .account import Context, run_accounts
 
     reuse: dict[str, Judged] = {}
     work: list[tuple[str, list[FileJob]]] = []

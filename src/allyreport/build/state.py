@@ -13,13 +13,38 @@ import os
 import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
-from .account import Judged
 from .publish import MARKER
 from .stats import Stat, out_stat
 from .store import Ledger, load_amended, save_amended
+
+if TYPE_CHECKING:
+    from ..rules.engine import Failure
+
+
+# slug, name, owner, level, previous level, target level, movement, trust, open investments,
+# insights (key, title, severity, message, move): see `light`
+Light = tuple[str, str, str, str, str | None, str | None, str, Any, int, tuple[tuple[str, str, str, str, str], ...]]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What is kept of one account after its work: small enough to send back and to cache."""
+
+    slug: str
+    days: tuple[int, ...]  # every note's date (from the parsed frontmatter) as an ordinal, sorted
+    diagnostics: tuple[Diagnostic, ...]  # parsing, the account checks, an unknown target
+    failures: tuple[Failure, ...]  # conditions and messages of the rules that failed to evaluate
+    verdict: bytes | None  # the stripped verdict, pickled; None when not judged this quarter
+    json: str | None  # its entry of levels.json
+    files: tuple[str, ...]  # what it wrote under the staging folder (relative)
+    prints: tuple[str, ...]  # its PDFs, still to print (their HTML is in the print folder)
+    problem: Diagnostic | None = None  # a template error: the build fails
+    light: Light | None = None  # what the portfolio reads of every verdict (`portfolio_verdicts`)
+    row: str = ""  # its row of the portfolio's table (templates/_row.html)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import datetime as dt
 import hashlib
 import marshal
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -21,9 +22,9 @@ from typing import Any, NamedTuple
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
 from ..notes.layout import FileJob, Layout, discover
-from .stats import Stat, out_stat, trusted
+from .stats import Stat, content_hash, file_stat, out_stat, trusted
 from .store import Ledger, load_amended, save_amended
-from .workers import beside
+from .workers import beside, fork_map, slices, workers_for
 
 FileRow = tuple[str, str]  # path inside the notes folder, kind
 KINDS = {"account": "a", "note": "n", "image": "i"}
@@ -77,7 +78,7 @@ class Survey:
                 for rel, kind in self.accounts[slug].rows()]
 
 
-Scan = Callable[[list[FileJob]], list["tuple[str, Stat, str, dt.date | None] | None"]]
+Scan = Callable[[list[FileJob]], list["Scanned | None"]]
 PARALLEL_STATS = 8000  # files: above this, a forked process stats half of them
 
 
@@ -247,3 +248,41 @@ def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, chang
     head = {"where": fresh.where, "since": fresh.since, "folders": fresh.folders,
             "problems": [(p.path, p.line, p.message, p.severity, p.column) for p in fresh.problems]}
     save_amended(*_files_paths(out), head, accounts, before.ledger if before else None, changed, plain=True)
+
+
+# -- scanning: reading what changed, and a first guess at the notes' dates -------------------------------
+
+_DATE = re.compile(rb"^date:[ \t]*['\"]?(\d{4})-(\d\d)-(\d\d)\b", re.M)
+Scanned = tuple[str, Stat, str, "dt.date | None"]  # file, its stat before reading, content hash, date
+
+
+def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scanned | None:
+    """Hash a file's bytes and guess its date from a glance at its text. The guess decides
+    only what to try first: the build checks it against the parsed dates (`build`)."""
+    try:
+        stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
+        with open(job.real, "rb") as handle:
+            data = handle.read((image_bytes if job.kind == "image" else max_bytes) + 1)
+    except OSError:
+        return None
+    match = _DATE.search(data) if job.kind == "note" else None
+    try:
+        day = dt.date(*map(int, match.groups())) if match else None
+    except ValueError:
+        day = None
+    return job.real, stat, content_hash(data), day
+
+
+def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int, tick: Callable[[int], None] | None = None,
+               image_bytes: int = 2 << 20) -> list[Scanned | None]:
+    parts = slices(len(files), workers_for(len(files), jobs))
+
+    def task(i: int) -> list[Scanned | None]:
+        found = []
+        for k in parts[i]:
+            found.append(scan_file(files[k], max_bytes, image_bytes))
+            if tick:
+                tick(i)
+        return found
+
+    return [s for chunk in fork_map(task, len(parts)) for s in chunk]

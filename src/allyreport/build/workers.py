@@ -4,9 +4,9 @@
 the parent built, the compiled templates and the rules among it; nothing is sent but slice
 numbers) and returns their results in slice order, so the output is byte-identical to a
 one-process run; jobs=1 (or a small input) stays in process. A build hands it accounts
-(`units.run_accounts`) and files to hash (`units.scan_files`); `load_notes` parses a whole
-notes folder for the commands that judge every account at once. `beside` runs one short job
-in a second process with no pool to start.
+(`account.run_accounts`), files to hash (`account.scan_files`) and, for the commands that judge
+every account at once, files to parse (`account.parse_in`). `beside` runs one short job in a
+second process with no pool to start.
 """
 
 from __future__ import annotations
@@ -16,16 +16,8 @@ import gc
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from ..core.diagnostics import Diagnostic
-from ..notes.layout import FileJob, discover
-
-if TYPE_CHECKING:
-    from ..notes.data import Portfolio
-    from ..notes.loader import ParsedFile
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -76,28 +68,6 @@ def fork_map(task: Callable[[int], T], parts: int) -> list[T]:
 
 def workers_for(items: int, jobs: int) -> int:
     return max(1, min(jobs, items // MIN_FILES_PER_WORKER))
-
-
-def parse_files(files: Sequence[FileJob], max_bytes: int, jobs: int) -> list[ParsedFile]:
-    from ..notes.loader import _parse_job
-
-    parts = slices(len(files), workers_for(len(files), jobs))
-    return [parsed for chunk in fork_map(lambda i: [_parse_job(files[k], max_bytes) for k in parts[i]], len(parts))
-            for parsed in chunk]
-
-
-def load_notes(notes_dir: Path, shown: str, signals: Iterable[str] = (), max_bytes: int = 256 * 1024,
-               jobs: int = 1, max_image_bytes: int = 2 << 20) -> tuple[Portfolio, list[Diagnostic]]:
-    """`loader.load_notes`, with the parsing spread over `jobs` processes."""
-    from ..notes.data import Portfolio
-    from ..notes.loader import assemble
-
-    if not notes_dir.is_dir():
-        return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]
-    files, problems = discover(notes_dir, shown)
-    parsed = parse_files(files, max_bytes, jobs)
-    portfolio, diagnostics = assemble(shown, parsed, files, signals, max_image_bytes)
-    return portfolio, problems + diagnostics
 
 
 def beside(there: Callable[[], T], here: Callable[[], U]) -> tuple[T, U]:

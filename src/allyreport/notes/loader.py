@@ -223,19 +223,29 @@ def _close(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match}'?" if match else ""
 
 
+ParseAll = Callable[[Sequence[FileJob], int], list["ParsedFile"]]  # files, max bytes -> each file parsed, in order
+
+
 def load_notes(notes_dir: Path, shown: str | None = None, signals: Iterable[str] = (),
-               max_bytes: int = DEFAULT_MAX_NOTE_BYTES) -> tuple[Portfolio, list[Diagnostic]]:
-    """Load and validate every note under `notes_dir` in this process."""
+               max_bytes: int = DEFAULT_MAX_NOTE_BYTES, max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+               parse: ParseAll | None = None) -> tuple[Portfolio, list[Diagnostic]]:
+    """Load and validate every note under `notes_dir`: the one loader of a whole notes folder
+    (`parse` spreads the parsing over worker processes; by default it runs in this one). A build
+    loads account by account with the same two steps, `parse_job` and `assemble_account`."""
     shown = shown if shown is not None else str(notes_dir).rstrip("/")
     if not notes_dir.is_dir():
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]
     jobs, problems = discover(notes_dir, shown)
-    parsed = [_parse_job(job, max_bytes) for job in jobs]
-    portfolio, diagnostics = assemble(shown, parsed, jobs, signals)
+    parsed = parse(jobs, max_bytes) if parse is not None else parse_jobs(jobs, max_bytes)
+    portfolio, diagnostics = assemble(shown, parsed, jobs, signals, max_image_bytes)
     return portfolio, problems + diagnostics
 
 
-def _parse_job(job: FileJob, max_bytes: int) -> ParsedFile:
+def parse_jobs(jobs: Sequence[FileJob], max_bytes: int) -> list[ParsedFile]:
+    return [parse_job(job, max_bytes) for job in jobs]
+
+
+def parse_job(job: FileJob, max_bytes: int) -> ParsedFile:
     if job.kind == "image":  # read only if a note shows it (`pictures`)
         return ParsedFile(job.path, job.kind, None, "", 0, {}, ())
     try:

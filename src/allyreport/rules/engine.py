@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from simpleeval import SimpleEval
 
@@ -108,6 +108,35 @@ class Verdict:
         return int(self.window.values.get("open_invest") or 0)
 
 
+class Failure(NamedTuple):
+    """A part of a rule that failed to evaluate, and for how many accounts (the first one named)."""
+
+    origin: str  # where the rule is written, path:line
+    what: str  # "condition 'x > 1'", "message of insight 'y'"
+    who: str  # the first account (and quarter) it failed for
+    error: str
+    times: int = 1  # how many accounts (and quarters) it failed for
+
+
+def _merge_into(merged: dict[tuple[str, str], Failure], failure: Failure) -> None:
+    """The one failure merge: the same part of the same rule is one failure, counted."""
+    first = merged.get((failure.origin, failure.what))
+    merged[(failure.origin, failure.what)] = first._replace(times=first.times + failure.times) if first else failure
+
+
+def failure_problems(failures: Iterable[Failure]) -> list[Diagnostic]:
+    """Failures (of one account or many, in the order first seen) as diagnostics, each part of a rule once."""
+    merged: dict[tuple[str, str], Failure] = {}
+    for failure in failures:
+        _merge_into(merged, failure)
+    found = []
+    for f in merged.values():
+        path, _, line = f.origin.rpartition(":")
+        more = f" (and {f.times - 1} more)" if f.times > 1 else ""
+        found.append(Diagnostic(path, int(line), f"{f.what} failed for {f.who}{more}: {f.error}"))
+    return found
+
+
 class Evaluator:
     """Holds one simpleeval instance; conditions were parsed once when the rules loaded.
 
@@ -117,28 +146,18 @@ class Evaluator:
 
     def __init__(self) -> None:
         self._eval = SimpleEval(functions=FUNCTIONS)
-        self._failed: dict[tuple[str, str], tuple[str, str, int]] = {}
+        self._failed: dict[tuple[str, str], Failure] = {}
 
     def fail(self, origin: str, what: str, who: str, error: str) -> None:
-        first = self._failed.get((origin, what))
-        self._failed[(origin, what)] = (first[0], first[1], first[2] + 1) if first else (who, error, 1)
+        _merge_into(self._failed, Failure(origin, what, who, error))
 
     @property
     def problems(self) -> list[Diagnostic]:
-        return self.describe(self._failed)
+        return failure_problems(self._failed.values())
 
-    def failures(self) -> tuple[tuple[str, str, str, str, int], ...]:
-        """(origin, what, first account, error, count) of each failure, to merge with other accounts'."""
-        return tuple((origin, what, *first) for (origin, what), first in self._failed.items())
-
-    @staticmethod
-    def describe(failed: dict[tuple[str, str], tuple[str, str, int]]) -> list[Diagnostic]:
-        found = []
-        for (origin, what), (who, error, count) in failed.items():
-            path, _, line = origin.rpartition(":")
-            more = f" (and {count - 1} more)" if count > 1 else ""
-            found.append(Diagnostic(path, int(line), f"{what} failed for {who}{more}: {error}"))
-        return found
+    def failures(self) -> tuple[Failure, ...]:
+        """Each failure once, with its count: to merge with other accounts' (`failure_problems`)."""
+        return tuple(self._failed.values())
 
     def holds(self, condition: Condition, values: dict[str, Any], who: str) -> bool:
         self._eval.names = values
