@@ -12,87 +12,22 @@ from __future__ import annotations
 
 import ast
 import re
-import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel
 
-from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic, display_path
-from ..core.strict import Strict, Text, describe, short
-from ..core.strict import suggest as closest
-from ..notes.schema import Days, Influence
+from ..core.strict import short
 from .coverage import PeopleRules
 from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
+from .rulesfile import Lines, Loc, ModelSpec, RulesFile, line_of, parse_rules_file
 
 SEVERITIES = ("critical", "warning", "info")
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-Lines = dict[Any, int]
-Loc = tuple[Any, ...]
-
-
-# -- the file format (strict pydantic, like the notes) ---------------------------------------
-
-
-def _as_conditions(value: Any) -> Any:
-    """`when` is one expression or a list of them; `true`/`false` mean always/never."""
-    if value is None:
-        raise ValueError("is empty; give it a condition such as business >= 3")
-    items = value if isinstance(value, list) else [value]
-    return tuple(("True" if item else "False") if isinstance(item, bool) else item for item in items)
-
-
-When = Annotated[tuple[Text, ...], BeforeValidator(_as_conditions)]
-
-
-class LevelSpec(Strict):
-    key: Text
-    title: Text | None = None
-    when: When
-    rated: StrictBool = True
-    wins_work_by: Text | None = None
-    summary: Text | None = None
-    behaviour: Text | None = None
-    move: Text | None = None
-
-
-class InsightSpec(Strict):
-    key: Text
-    title: Text | None = None
-    severity: Text | None = None
-    when: When | None = None
-    message: Text | None = None
-    move: Text | None = None
-    evidence: tuple[Text, ...] | None = None
-    critical_when: When | None = None
-    enabled: StrictBool = True
-
-
-class ModelSpec(Strict):
-    title: Text | None = None
-    credit: Text | None = None
-    window: StrictInt = Field(default=2, ge=1, le=8)
-    levels: tuple[LevelSpec, ...] = ()
-    insights: tuple[InsightSpec, ...] = ()
-    enabled: StrictBool = True
-
-
-class PeopleSpec(Strict):
-    cadence: dict[Influence, Days] = Field(default_factory=dict)
-    due_percent: StrictInt = Field(default=80, ge=1, le=100)
-    held_to_target: tuple[Influence, ...] | None = None
-
-
-class RulesFile(Strict):
-    default_model: Text | None = None
-    signals: dict[str, Text] = Field(default_factory=dict)
-    people: PeopleSpec | None = None
-    models: dict[str, ModelSpec] = Field(default_factory=dict)
-    insights: tuple[InsightSpec, ...] = ()
 
 
 # -- compiled rules -------------------------------------------------------------------------
@@ -198,91 +133,13 @@ def compile_rules(texts: list[tuple[str, str]]) -> tuple[RuleSet | None, list[Di
     problems: list[Diagnostic] = []
     parsed: list[tuple[str, RulesFile, Lines]] = []
     for name, text in texts:
-        spec, lines, found = _parse(name, text)
+        spec, lines, found = parse_rules_file(name, text)
         problems += found
         if spec is not None:
             parsed.append((name, spec, lines))
     if problems:
         return None, problems
     return _Compiler(parsed).run()
-
-
-def _parse(name: str, text: str) -> tuple[RulesFile | None, Lines, list[Diagnostic]]:
-    value, lines, yaml_problems = yamlstrict.parse(text)
-    if yaml_problems:
-        return None, {}, [Diagnostic(name, p.line + 1, p.message.replace("{also}", str((p.also or 0) + 1))
-                                     .replace(" in notes", " in rules files"), column=p.column + 1)
-                          for p in yaml_problems]
-    value = {} if value is None else value
-    if not isinstance(value, dict):
-        return None, {}, [Diagnostic(name, 1, "a rules file is a mapping (default_model, signals, models, insights), "
-                                              f"but this one is {'a list' if isinstance(value, list) else 'a single value'}")]
-    try:
-        return RulesFile.model_validate(value), lines, []
-    except ValidationError as exc:
-        return None, {}, [Diagnostic(name, _line(lines, loc), message) for loc, message in map(_error, exc.errors())]
-
-
-def _line(lines: Lines, loc: Loc) -> int:
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, 0) + 1
-
-
-_ARTEFACT = re.compile(r"function-|nullable|constrained-|\[")
-
-
-def _error(err: Any) -> tuple[Loc, str]:
-    """A pydantic error as (location in the file, message in the rules file's own words)."""
-    loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _ARTEFACT.search(p)))
-    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
-    keys = [p for p in loc if isinstance(p, str)]
-    name = f"'{keys[-1] if keys else 'rules'}'" + (f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else "")
-    shown = describe(value)
-    if kind == "extra_forbidden":
-        return loc, f"unknown key '{short(str(loc[-1]))}'{_suggest_key(loc)}"
-    if kind == "missing":
-        return loc[:-1], f"'{loc[-1]}' is required"
-    if kind == "string_too_short" or (value is None and kind != "value_error"):
-        return loc, f"{name} is empty; give it a value"
-    messages = {
-        "string_type": f"{name} must be text, got {shown}",
-        "bool_type": f"{name} must be true or false, got {shown}",
-        "int_type": f"{name} must be a whole number, got {shown}",
-        "greater_than_equal": f"{name} must be at least {ctx.get('ge')}, got {value}",
-        "less_than_equal": f"{name} must be at most {ctx.get('le')}, got {value}",
-        "tuple_type": f"{name} must be a list, got {shown}",
-        "dict_type": f"{name} must be a mapping of keys to values, got {shown}",
-        "model_type": f"{name} must be a mapping of keys to values, got {shown}",
-        "value_error": f"{name} {ctx.get('error')}",
-    }
-    if kind == "literal_error":  # a value, or a key of a mapping (`people.cadence`) that is not in the vocabulary
-        where = f"a key of '{keys[-2]}'" if len(keys) > 1 and keys[-1] == value else name
-        choices = re.findall(r"'([^']*)'", str(ctx.get("expected")))
-        hint = suggest(str(value), frozenset(choices), "choices") if closest(str(value), choices) else ""
-        return loc, f"{where} must be one of {str(ctx.get('expected')).replace(chr(39), '')}, got {shown}{hint}"
-    return loc, messages.get(kind, f"{name}: {err['msg']}")
-
-
-def _suggest_key(loc: Loc) -> str:
-    """Walk the schema along the error's location to name the keys allowed there."""
-    current: Any = RulesFile
-    parts = list(loc[:-1])
-    while parts and isinstance(current, type) and issubclass(current, BaseModel):
-        part = parts.pop(0)
-        field = current.model_fields.get(part) if isinstance(part, str) else None
-        if field is None:
-            return ""
-        current = field.annotation
-        while typing.get_origin(current) in (dict, tuple):  # skip the key or index that follows
-            current = typing.get_args(current)[-1 if typing.get_origin(current) is dict else 0]
-            if parts:
-                parts.pop(0)
-    if not (isinstance(current, type) and issubclass(current, BaseModel)):
-        return ""
-    names = list(current.model_fields)
-    close = closest(str(loc[-1]), names)
-    return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(names)}"
 
 
 # -- merging and compiling ------------------------------------------------------------------
@@ -298,7 +155,7 @@ class _Field:
     loc: Loc
 
     def line(self, *more: Any) -> int:
-        return _line(self.lines, (*self.loc, *more))
+        return line_of(self.lines, (*self.loc, *more))
 
     def where(self, *more: Any) -> str:
         return f"{self.src}:{self.line(*more)}"
@@ -349,7 +206,7 @@ class _Compiler:
 
     def _merge(self, src: str, spec: RulesFile, lines: Lines) -> None:
         for signal in spec.signals:
-            self._check_key(signal, "signal", src, _line(lines, ("signals", signal)))
+            self._check_key(signal, "signal", src, line_of(lines, ("signals", signal)))
         self.signals.update(spec.signals)
         if spec.people is not None:  # cadences merge influence by influence; the rest, last file wins
             given = spec.people.model_dump(exclude_unset=True)
@@ -358,7 +215,7 @@ class _Compiler:
         if spec.default_model:
             self.default = _Field(spec.default_model, src, lines, ("default_model",))
         for key, model in spec.models.items():
-            line = _line(lines, ("models", key))
+            line = line_of(lines, ("models", key))
             self._check_key(key, "model", src, line)
             if model.enabled:
                 self.models[key] = (src, model, lines)
@@ -387,12 +244,12 @@ class _Compiler:
                sample: dict[str, Any]) -> LevelModel:
         base: Loc = ("models", key)
         if not spec.levels:
-            self.report(src, _line(lines, base), f"model '{key}' needs at least one level")
+            self.report(src, line_of(lines, base), f"model '{key}' needs at least one level")
         levels: list[Level] = []
         seen: dict[str, int] = {}
         for i, lv in enumerate(spec.levels):
             field = _Field(lv.when, src, lines, (*base, "levels", i, "when"))
-            line = _line(lines, (*base, "levels", i, "key"))
+            line = line_of(lines, (*base, "levels", i, "key"))
             self._check_key(lv.key, "level", src, line)
             if lv.key in seen:
                 self.report(src, line, f"level '{lv.key}' appears twice in model '{key}' (first on line {seen[lv.key]})")
