@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: reports test check lint bench golden clean setup
+.PHONY: reports test check lint bench golden screenshots clean setup
 
 reports: $(STAMP)
 	$(BIN)/allyreport build
@@ -25,6 +25,12 @@ bench: $(STAMP)
 
 golden: $(STAMP)
 	ALLYREPORT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_levels.py
+
+# The README's pictures (docs/img/*.png): the example notes in a real Chromium, and the portfolio PDF's cover.
+screenshots: $(STAMP)
+	ALLYREPORT_SCREENSHOTS=1 ALLYREPORT_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q \
+	  tests/test_browser.py::test_portfolio_sorts_filters_and_links_in_a_real_browser \
+	  tests/test_pdf.py::test_example_notes_give_sane_pdfs
 
 setup: $(STAMP)
 

@@ -14,6 +14,42 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "notes"
+CHROMIUM = os.environ.get("ALLYREPORT_CHROMIUM", "/usr/bin/chromium")  # Debian's; another path for another system
+BROWSER_HINT = "Chromium is not installed; install it with: sudo apt-get install chromium"
+_SKIPPED_BROWSER = pytest.StashKey[list[str]]()
+
+
+def chromium_or_skip() -> str:
+    """The system's Chromium. Without it a browser test skips locally, and fails in CI
+    (ALLYREPORT_REQUIRE_BROWSER=1), where a skip would pass for a pass."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("ALLYREPORT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing but ALLYREPORT_REQUIRE_BROWSER=1 (CI must run the browser tests)")
+        pytest.skip(BROWSER_HINT)
+    return CHROMIUM
+
+
+def screenshots_dir(tmp: Path) -> Path:
+    """Where the README's screenshots go: docs/img under `make screenshots`, else a scratch
+    folder, so `make test` leaves the clone as it found it."""
+    if os.environ.get("ALLYREPORT_SCREENSHOTS") == "1":
+        return REPO / "docs" / "img"
+    return tmp
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    skipped = [r.nodeid for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    config.stash[_SKIPPED_BROWSER] = skipped
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest's closing line, say once more that the browser tests did not run, so a
+    skip is not mistaken for a pass."""
+    skipped = config.stash.get(_SKIPPED_BROWSER, [])
+    if skipped:
+        files = sorted({nodeid.split("::")[0] for nodeid in skipped})
+        sys.stdout.write(f"{len(skipped)} browser tests skipped ({', '.join(files)}): {BROWSER_HINT}\n")
 
 
 @pytest.fixture(autouse=True, scope="session")

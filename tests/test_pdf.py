@@ -1,4 +1,6 @@
-"""The PDFs, printed by the real WeasyPrint and read back with pypdf and poppler.
+"""The PDFs, printed by the real WeasyPrint and read back with pypdf (text, metadata, tags,
+outlines, links) and pypdfium2 (pages rendered to pixels): both install with pip, so the
+suite needs nothing from the system beyond what `make reports` needs.
 
 Three accounts written inline cover the portfolio's stories: Northwind Bank moves up to
 Ally, Harbor Freight Lines moves down to Service Source on price, Bluefin Retail went
@@ -28,7 +30,7 @@ from allyreport.render.documents import LIST_CAP, PdfJob, documents, summarize
 from allyreport.render.printer import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup
 from allyreport.render.templating import DEFAULT_TEMPLATES
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import EXAMPLES, REPO, run_cli, screenshots_dir
 
 pytestmark = pytest.mark.pdf
 
@@ -121,10 +123,9 @@ def text(pdf: Path) -> str:
     return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
 
 
-def poppler_text(pdf: Path) -> str:
-    """The text as poppler reads it (reading order by position, so table cells may be read column-first)."""
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return " ".join(out.split())
+def layout_text(pdf: Path, page: int = 0) -> str:
+    """One page's text in reading order by position (so a contents line reads label, leaders, page number)."""
+    return " ".join(PdfReader(pdf).pages[page].extract_text(extraction_mode="layout").split())
 
 
 def in_order(words: str, *pieces: str) -> bool:
@@ -143,8 +144,40 @@ def between(words: str, start: str, end: str) -> str:
 
 
 def info(pdf: Path) -> dict[str, str]:
-    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+    """What a PDF viewer's document properties show: the info dictionary, tagging, pages and page size."""
+    reader = PdfReader(pdf)
+    meta, root = reader.metadata, reader.trailer["/Root"]
+    assert meta is not None
+    assert meta.creation_date is not None
+    assert meta.modification_date is not None
+    box = reader.pages[0].mediabox
+    mark_info = root["/MarkInfo"].get_object() if "/MarkInfo" in root else {}
+    tree = root["/StructTreeRoot"].get_object() if "/StructTreeRoot" in root else {}
+    marked = bool(mark_info.get("/Marked", False)) and "/K" in tree  # marked content, and a tag tree that holds it
+    return {"Title": meta.title or "", "Author": meta.author or "", "Subject": meta.subject or "",
+            "CreationDate": meta.creation_date.isoformat(), "ModDate": meta.modification_date.isoformat(),
+            "Tagged": "yes" if marked else "no", "Pages": str(len(reader.pages)),
+            "Page size": f"{float(box.width):g} x {float(box.height):g} pts"}
+
+
+def render_page(pdf: Path, index: int, png: Path) -> None:
+    """One page as a PNG at 90 dpi, drawn by PDFium."""
+    import pypdfium2
+
+    pypdfium2.PdfDocument(pdf)[index].render(scale=90 / 72).to_pil().save(png, optimize=True)
+
+
+def ink(pdf: Path) -> list[float]:
+    """Each page rendered to pixels at 72 dpi: the share of the body's pixels (below the running
+    header, above the footer) that are not near-white."""
+    import pypdfium2
+
+    shares = []
+    for page in pypdfium2.PdfDocument(pdf):
+        image = page.render(scale=1).to_pil().convert("L")
+        body = image.crop((0, image.height // 10, image.width, image.height * 9 // 10))
+        shares.append(sum(body.histogram()[:200]) / (body.width * body.height))
+    return shares
 
 
 def outline(pdf: Path) -> list[str]:
@@ -194,8 +227,8 @@ def test_table_of_contents_links_jump_inside_the_pdf(site: Path) -> None:
     assert {link["/Dest"] for link in links} == targets  # label, leader and page number each link
     names = reader.trailer["/Root"]["/Names"]["/Dests"]["/Names"]
     assert targets <= set(names[::2])
-    toc = poppler_text(site / "pdf/northwind-bank-review.pdf")
-    assert in_order(toc, "1. Summary", "2", "6. The notes behind this review", "4")
+    toc = layout_text(site / "pdf/northwind-bank-review.pdf")
+    assert in_order(toc, "1. Summary . .", ". 2 2. Why Ally", "6. The notes behind this review . .", ". 4")
 
 
 def test_evidence_links_jump_to_the_cited_notes(site: Path) -> None:
@@ -215,9 +248,9 @@ def test_metadata_language_tags_and_page_size(site: Path) -> None:
     assert meta["Title"] == "Northwind Bank: relationship plan, 2026Q3"
     assert meta["Author"] == "Dana Reyes"
     assert meta["Subject"].startswith("Relationship plan of Northwind Bank for 2026Q3")
-    assert meta["CreationDate"] == meta["ModDate"] == "Thu Sep 10 00:00:00 2026 UTC"
-    assert meta["Tagged"] == "yes"
-    assert meta["Page size"] == "595.276 x 841.89 pts (A4)"
+    assert meta["CreationDate"] == meta["ModDate"] == "2026-09-10T00:00:00"
+    assert meta["Tagged"] == "yes"  # /MarkInfo /Marked true, and a /StructTreeRoot
+    assert meta["Page size"] == "595.276 x 841.89 pts"  # A4
     assert PdfReader(site / "pdf/northwind-bank-plan.pdf").trailer["/Root"]["/Lang"] == "en"
 
 
@@ -269,6 +302,15 @@ def test_no_pdf_embeds_a_file(site: Path) -> None:
         assert names is None or "/EmbeddedFiles" not in names.get_object(), pdf.name
 
 
+def test_every_page_renders_with_something_on_it(site: Path) -> None:
+    """Drawn by a second PDF engine (PDFium), no page is blank below its running header: a page
+    break gone wrong shows here."""
+    for pdf in sorted((site / "pdf").iterdir()):
+        shares = ink(pdf)
+        assert len(shares) == len(PdfReader(pdf).pages), pdf.name
+        assert min(shares) > 0.002, (pdf.name, shares)
+
+
 def test_two_builds_give_identical_bytes_whatever_the_jobs(site: Path) -> None:
     cwd = site.parent
     build(cwd, "--notes", "notes", "--out", "again", "--jobs", "2")
@@ -281,7 +323,7 @@ def test_letter_page_size_from_settings(site: Path) -> None:
     (cwd / "letter.toml").write_text('page_size = "Letter"\npdf_variant = "pdf/a-3b"\n', "utf-8")
     build(cwd, "--config", "letter.toml", "--notes", "notes", "--out", "letter", "--jobs", "1")
     meta = info(cwd / "letter/pdf/portfolio-2026Q3.pdf")
-    assert meta["Page size"] == "612 x 792 pts (letter)"
+    assert meta["Page size"] == "612 x 792 pts"  # Letter
     assert meta["Tagged"] == "yes"
     xmp = PdfReader(cwd / "letter/pdf/portfolio-2026Q3.pdf").trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b'pdfaid:part="3"' in xmp
@@ -413,7 +455,9 @@ def test_template_error_is_reported_at_its_line(site: Path) -> None:
 
 @pytest.mark.skipif(len(list(EXAMPLES.glob("*/account.md"))) < 7, reason="the example notes are not all written yet")
 def test_example_notes_give_sane_pdfs(tmp_path: Path) -> None:
-    build(tmp_path, "--notes", str(EXAMPLES), "--out", "out", "--jobs", "2")
+    shutil.copytree(EXAMPLES, tmp_path / "notes")
+    shutil.copyfile(REPO / "allyreport.toml", tmp_path / "allyreport.toml")
+    build(tmp_path, "--out", "out", "--jobs", "2")
     levels = json.loads((tmp_path / "out/levels.json").read_text("utf-8"))
     assert len(levels) == 7
     for account in levels:
@@ -425,5 +469,10 @@ def test_example_notes_give_sane_pdfs(tmp_path: Path) -> None:
         assert 2 <= int(meta["Pages"]) <= 12
         assert meta["Tagged"] == "yes"
         assert (tmp_path / "out/pdf" / f"{account['slug']}-plan.pdf").stat().st_size > 10_000
-    summary = text(tmp_path / f"out/pdf/portfolio-{levels[0]['quarter']}.pdf")
+    portfolio = tmp_path / f"out/pdf/portfolio-{levels[0]['quarter']}.pdf"
+    summary = text(portfolio)
     assert all(account["name"] in summary for account in levels)
+    assert "Example & Partners" in summary  # the settings file beside the notes was found
+    cover = screenshots_dir(tmp_path) / "portfolio-pdf.png"  # the README's picture of the PDF
+    render_page(portfolio, 0, cover)
+    assert cover.stat().st_size > 10_000
