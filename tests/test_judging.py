@@ -1,21 +1,16 @@
 """One way to judge an account: `levels`, `explain` and `check` judge every account in one
 process, `build` each account in a forked worker, and all of them agree.
-
-And one lazy boundary: a build with nothing to do loads neither the rule engine nor the
-renderers (Jinja2, markdown-it, WeasyPrint).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, run_cli, subprocess_env
+from .conftest import EXAMPLES, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +37,3 @@ def test_levels_json_for_an_earlier_quarter_is_that_builds_levels_json(built: Pa
     assert result.returncode == 0, result.stderr
     assert result.stdout.encode("utf-8") == (built / "earlier" / "levels.json").read_bytes()
     assert {entry["quarter"] for entry in json.loads(result.stdout)} == {"2026Q1"}
-
-
-NO_OP_BUILD = """
-import sys
-from allyreport.cli.main import main
-code = main(["build", "--notes", "notes", "--out", "out", "--no-pdf"])
-heavy = ("jinja2", "markdown_it", "weasyprint", "simpleeval", "allyreport.rules.engine", "allyreport.render")
-print(code, sorted(m for m in sys.modules if m.startswith(heavy)))
-"""
-
-
-def test_a_build_with_nothing_to_do_loads_no_engine_and_no_renderer(built: Path) -> None:
-    again = run_cli("build", "--notes", "notes", "--out", "out", "--no-pdf", cwd=built)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.endswith("unchanged\n")
-    result = subprocess.run([sys.executable, "-c", NO_OP_BUILD], cwd=built, capture_output=True, text=True,
-                            env=subprocess_env(), timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "0 []"
-    # the same question after a note changed: now the engine and the renderers are needed
-    note = next((built / "notes").glob("*/20*.md"))
-    note.write_text(note.read_text("utf-8") + "\nOne more line.\n", "utf-8")
-    result = subprocess.run([sys.executable, "-c", NO_OP_BUILD], cwd=built, capture_output=True, text=True,
-                            env=subprocess_env(), timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    assert "'allyreport.rules.engine'" in result.stdout.splitlines()[-1]
-    assert "'jinja2'" in result.stdout.splitlines()[-1]
