@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -269,3 +269,85 @@ def test_first_build_writes_and_leaves_nothing(tmp_path: Path) -> None:
     assert (root / "out" / "index.html").is_file()
     assert leftovers(root) == []
 
+
+
+# -- a full disk -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs mounted for the test (root only: CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("a full disk is simulated with a small tmpfs, which only root can mount")
+    disk = tmp_path / "p" / "disk"
+    disk.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True,
+                             check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """A file taking all the free space of `disk` but `leave` bytes."""
+    filler = disk / "filler"
+    filler.unlink(missing_ok=True)
+    vfs = os.statvfs(disk)
+    size = vfs.f_bavail * vfs.f_frsize - leave
+    if size > 0:
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            os.posix_fallocate(fd, 0, size)
+        finally:
+            os.close(fd)
+    return filler
+
+
+KEPT = "disk/out/: no space left on device; the previous output is unchanged\n"
+REPLACED = "disk/out/: no space left on device; the new output is in place, but the build cache was not saved\n"
+
+
+def build_with_free_space(root: Path, disk: Path, leave: int, full_copy: bool) -> str:
+    """A build of changed notes with `leave` bytes free: what it said; the output as it says."""
+    old = tree_hash(disk / "out")
+    note = root / "notes" / "acme" / "2026-07-08.md"
+    note.write_text(NOTE.format(date="2026-07-08", topic=f"pricing {leave} " * 300))
+    if full_copy:
+        shutil.rmtree(disk / ".allyreport-cache", ignore_errors=True)
+    filler = fill(disk, leave)
+    result = build(root)
+    filler.unlink()
+    assert leftovers(disk) == [], f"{leave} bytes free"
+    if result.returncode == 0:
+        return "built"
+    assert result.returncode == 1
+    assert result.stderr in (KEPT, REPLACED), f"{leave} bytes free"
+    if result.stderr == KEPT:
+        assert tree_hash(disk / "out") == old
+    else:
+        assert build(root, "--no-pdf").returncode == 0  # the cache is rebuilt...
+        assert tree_hash(disk / "out") != old  # ...from the new output, which was in place
+    return result.stderr
+
+
+@pytest.mark.parametrize("path", ["swap", "in-place"])
+def test_disk_full_at_any_free_space(small_disk: Path, path: str) -> None:
+    """Swept over the free space: coarsely up to the first level that builds, then page by page below it."""
+    root = project(small_disk.parent)
+    (root / "allyreport.toml").write_text('notes = "notes"\noutput = "disk/out"\n')
+    assert build(root).returncode == 0
+    used = sum(p.stat().st_size for p in small_disk.rglob("*") if p.is_file())
+    outcomes: list[str] = []
+    step = max(4096, used // 10)
+    for leave in range(0, used * 3, step):
+        outcomes.append(build_with_free_space(root, small_disk, leave, path == "swap"))
+        if outcomes[-1] == "built":
+            break
+    assert outcomes[-1] == "built"
+    enough = leave
+    for fine in range(enough - step, enough, 4096):
+        outcomes.append(build_with_free_space(root, small_disk, fine, path == "swap"))
+    assert KEPT in outcomes

@@ -112,14 +112,14 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
     from . import publish
 
     real = publish.check_output_dir(options.out, options.notes, options.templates)  # every refusal first
-    with publish.locked(options.out, real), workers.no_gc():
-        try:
+    try:
+        with publish.locked(options.out, real), workers.no_gc():
             publish.recover(real)  # what a killed build left halfway is finished before anything else
             return _build(settings, dataclasses.replace(options, out=real), progress or Progress())
-        except Published as done:
-            raise publish.fault(done.error, options.out, real, replaced=True) from done.error
-        except OSError as exc:  # a full disk, a folder gone read-only: one line, and which output stands
-            raise publish.fault(exc, options.out, real, replaced=False) from exc
+    except Published as done:
+        raise publish.fault(done.error, options.out, real, replaced=True) from done.error
+    except OSError as exc:  # a full disk, a folder gone read-only: one line, and which output stands
+        raise publish.fault(exc, options.out, real, replaced=False) from exc
 
 
 class Published(Exception):

@@ -51,8 +51,9 @@ def fault(exc: OSError, out: Path, real: Path, replaced: bool) -> PublishError:
     reason = ("no space left on device" if code in (errno.ENOSPC, errno.EDQUOT)
               else (exc.strerror or str(exc)).lower())
     where = f"{shown(out)}/"
-    if exc.filename and not Path(os.path.abspath(exc.filename)).is_relative_to(real.parent):
-        where = shown(Path(exc.filename))  # not the output's disk: name the file that failed
+    names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if n]
+    if names and not any(Path(os.path.abspath(n)).is_relative_to(real.parent) for n in names):
+        where = shown(Path(names[-1]))  # not beside the output: name the file that failed
     if replaced:
         return PublishError(where, f"{reason}; the new output is in place, but the build cache was not saved")
     if real.is_dir():
