@@ -351,3 +351,104 @@ def test_disk_full_at_any_free_space(small_disk: Path, path: str) -> None:
     for fine in range(enough - step, enough, 4096):
         outcomes.append(build_with_free_space(root, small_disk, fine, path == "swap"))
     assert KEPT in outcomes
+
+
+# -- the output folder: a symlink, read-only, two spellings, a quarter before every note -----------
+
+
+def test_output_folder_that_is_a_symlink_is_swapped_inside_its_target(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    (root / "site").mkdir()
+    (root / "out").symlink_to("site/report")
+    assert build(root).returncode == 0
+    (root / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
+    shutil.rmtree(root / "site" / ".allyreport-cache")  # a full copy swapped in, not an update in place
+    assert build(root).returncode == 0
+    assert (root / "out").is_symlink()
+    assert os.readlink(root / "out") == "site/report"
+    assert "pricing" in (root / "site" / "report" / "accounts" / "acme.html").read_text()
+    assert sorted(p.name for p in (root / "site").iterdir()) == [".allyreport-cache", "report"]
+    assert sorted(p.name for p in root.iterdir()) == ["allyreport.toml", "notes", "out", "site"]
+
+
+def test_two_spellings_of_one_output_folder_take_one_lock(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    assert build(root).returncode == 0
+    before = tree_hash(root / "out")
+    (root / "link").symlink_to("out")
+    (root / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
+    holder = hold_lock(root / ".out.lock")
+    try:
+        for spelling in ("./out/", "link", str(root / "out")):
+            result = build(root, "--out", spelling)
+            shown = "link" if spelling == "link" else "out"
+            assert result.returncode == 1
+            assert result.stderr == (f"{shown}/: another allyreport build (pid {holder.pid}) is writing it; "
+                                     "wait for it to finish (lock: .out.lock)\n")
+            assert tree_hash(root / "out") == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def hold_lock(lock: Path) -> subprocess.Popen[bytes]:
+    """A process that holds `lock` as a build does (an flock, its pid inside) until killed."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(lock)!r}, os.O_CREAT | os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, str(os.getpid()).encode())\n"
+        "print('held', flush=True); time.sleep(60)\n")], stdout=subprocess.PIPE)
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == b"held\n"
+    return holder
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
+    """Make a folder read-only: a read-only bind mount as root (for whom permissions do not
+    apply), else chmod; returns what the refusal says about it."""
+    mounted: list[Path] = []
+
+    def make(folder: Path) -> str:
+        if os.geteuid() != 0:
+            folder.chmod(0o555)
+            return "not writable (permission denied)"
+        for command in (["mount", "--bind", str(folder), str(folder)],
+                        ["mount", "-o", "remount,bind,ro", str(folder)]):
+            done = subprocess.run(command, capture_output=True, check=False)
+            if done.returncode != 0:
+                pytest.skip(f"cannot bind-mount a folder read-only here: {done.stderr.decode().strip()}")
+            mounted.append(folder)
+        return "a read-only file system"
+
+    yield make
+    for folder in reversed(mounted):
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("path", ["swap", "in-place"])
+def test_read_only_subfolder_is_refused_before_anything_changes(tmp_path: Path, read_only: Callable[[Path], str],
+                                                                 path: str) -> None:
+    root = project(tmp_path / "p")
+    assert build(root).returncode == 0
+    before = tree_hash(root / "out")
+    (root / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
+    if path == "swap":
+        shutil.rmtree(root / ".allyreport-cache")
+    why = read_only(root / "out" / "accounts")
+    result = build(root)
+    assert result.returncode == 1
+    assert result.stderr == f"out/accounts/: {why}; a build must write there. Nothing was changed\n"
+    assert tree_hash(root / "out") == before
+    assert leftovers(root) == []
+
+
+def test_quarter_before_every_note_is_an_error_and_keeps_the_output(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    assert build(root).returncode == 0
+    before = tree_hash(root / "out")
+    for command in (["build", "--no-pdf"], ["levels"], ["check"]):
+        result = cli(root, *command, "--quarter", "1999Q1")
+        assert result.returncode == 1
+        assert result.stderr == "notes: no notes up to 1999Q1; the first note is dated 2026-04-02\n1 error(s)\n"
+    assert tree_hash(root / "out") == before

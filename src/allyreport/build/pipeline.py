@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import pickle
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,6 +81,10 @@ def judge(settings: Settings, options: Options) -> Outcome:
     quarter = Quarter.parse(options.quarter) if options.quarter else latest_quarter(portfolio)
     if quarter is None:
         outcome.diagnostics.append(Diagnostic(_shown(options.notes), 0, "no notes yet; nothing to report"))
+        return outcome
+    if problem := _before_every_note(options, quarter, (n.date.toordinal() for a in portfolio.accounts
+                                                         for n in a.notes), _shown(options.notes)):
+        outcome.diagnostics.append(problem)
         return outcome
     verdicts, problems = evaluate(portfolio, rules, model_key, quarter)
     outcome.diagnostics += problems
@@ -203,6 +207,9 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
         outcome.diagnostics += [j.problem for j in judged if j.problem][:1]
         if found is None and not errors_only(outcome.diagnostics):
             outcome.diagnostics.append(Diagnostic(survey.shown, 0, "no notes yet; nothing to report"))
+        elif found is not None and not errors_only(outcome.diagnostics) and (problem := _before_every_note(
+                options, found[0], (d for j in judged for d in j.days), survey.shown)):
+            outcome.diagnostics.append(problem)  # an empty report would replace the last one
         if errors_only(outcome.diagnostics) or found is None:
             publish.discard(stage)
             return outcome
@@ -236,6 +243,15 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     except OSError as exc:
         raise Published(exc) from exc
     return outcome
+
+
+def _before_every_note(options: Options, quarter: Quarter, days: Iterable[int], shown: str) -> Diagnostic | None:
+    """--quarter before the first note: an error, not an empty report."""
+    first = min(days, default=None)
+    if not options.quarter or (first is not None and first <= quarter.end.toordinal()):
+        return None
+    since = f"; the first note is dated {dt.date.fromordinal(first).isoformat()}" if first is not None else ""
+    return Diagnostic(shown, 0, f"no notes up to {quarter}{since}")
 
 
 def _when(options: Options, days: dict[str, tuple[int, ...]]) -> tuple[Quarter, dt.date] | None:
