@@ -158,7 +158,7 @@ def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
 def _survey(settings: Settings, options: Options, published: dict[str, Stat],
             progress: Progress) -> Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
-    (in workers when many) to hash them, and their dates glanced at for a first guess."""
+    (in workers when many) to hash them and date the notes."""
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)),
                           settings.max_image_bytes)
@@ -184,7 +184,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     previous = records(state)
     accounts_key = combine(key, templates.accounts)  # what every account's output key starts from
     days = {slug: (previous[slug].judged.days if slug in previous and previous[slug].input == a.key
-                   else a.guessed()) for slug, a in survey.accounts.items()}
+                   else a.dated()) for slug, a in survey.accounts.items()}
     when = _when(options, days) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
     in_place = state is not None and only_recorded(options.out, state)  # else stage a full copy and swap
     stage = publish.staging_dir(options.out)

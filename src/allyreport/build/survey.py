@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import marshal
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, NamedTuple
 
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
+from ..notes.dates import note_date
 from ..notes.layout import FileJob, Layout, discover
 from .stats import Stat, content_hash, file_stat, out_stat, trusted
 from .store import Ledger, load_amended, save_amended
@@ -44,7 +44,7 @@ class AccountFiles(NamedTuple):
     kinds: str  # one letter per file: "a" for account.md, "n" for a note, "i" for an image
     stats: bytes  # `_pack` of the files' stats, compared with the disk's as bytes
     digests: str  # the files' content hashes, 32 hex digits each
-    days: tuple[int, ...]  # each note's date at a glance (`units.scan_file`), as an ordinal; 0 if none
+    days: tuple[int, ...]  # each note's date (`scan_file`), as an ordinal; 0 if none
     key: str  # the input key: a hash of the slug and every file's path, kind and bytes
     since: int  # when (ns) the build that took these stats started: a stat is trusted if older by RACY_NS
     settled: bool  # every stat is trusted: equal stats mean equal bytes
@@ -53,13 +53,13 @@ class AccountFiles(NamedTuple):
         return list(zip(self.names.split("\0"), (KIND_NAMES[k] for k in self.kinds), strict=True))
 
     def facts(self) -> dict[str, tuple[Stat | None, str, int]]:
-        """Each file's stat, hash and glanced date, by path."""
+        """Each file's stat, hash and date, by path."""
         stats = marshal.loads(self.stats)
         names = self.names.split("\0")
         return {rel: (stats[i], self.digests[32 * i: 32 * i + 32], self.days[i]) for i, rel in enumerate(names)}
 
-    def guessed(self) -> tuple[int, ...]:
-        """The notes' dates at a glance, as sorted ordinals."""
+    def dated(self) -> tuple[int, ...]:
+        """The notes' dates, as sorted ordinals."""
         return tuple(sorted(d for d in self.days if d))
 
 
@@ -250,27 +250,21 @@ def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, chang
     save_amended(*_files_paths(out), head, accounts, before.ledger if before else None, changed, plain=True)
 
 
-# -- scanning: reading what changed, and a first guess at the notes' dates -------------------------------
+# -- scanning: reading what changed, and dating the notes ---------------------------------------
 
-_DATE = re.compile(rb"^date:[ \t]*['\"]?(\d{4})-(\d\d)-(\d\d)\b", re.M)
 Scanned = tuple[str, Stat, str, "dt.date | None"]  # file, its stat before reading, content hash, date
 
 
 def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scanned | None:
-    """Hash a file's bytes and guess its date from a glance at its text. The guess decides
-    only what to try first: the build checks it against the parsed dates (`build`)."""
+    """Hash a file's bytes and, of a note, read its date as the loader will (`notes.dates`): the
+    build plans its review from these dates before it judges any account."""
     try:
         stat = file_stat(job.real)  # before reading: a write after this changes the stat, never hides
         with open(job.real, "rb") as handle:
             data = handle.read((image_bytes if job.kind == "image" else max_bytes) + 1)
     except OSError:
         return None
-    match = _DATE.search(data) if job.kind == "note" else None
-    try:
-        day = dt.date(*map(int, match.groups())) if match else None
-    except ValueError:
-        day = None
-    return job.real, stat, content_hash(data), day
+    return job.real, stat, content_hash(data), note_date(data, max_bytes) if job.kind == "note" else None
 
 
 def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int, tick: Callable[[int], None] | None = None,
