@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,12 +61,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _no_network() -> Iterator[None]:
     """Any attempt to open a network connection during the suite fails loudly.
 
-    Unix-domain sockets stay allowed (the browser test talks to Chromium over a pipe).
+    Unix-domain sockets stay allowed (the browser test talks to Chromium over a pipe), and so does
+    the loopback port of an `allyreport serve` the test itself started (`SERVED_PORTS`).
     """
     real_connect = socket.socket.connect
 
     def guarded(self: socket.socket, address: object) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _served_here(address):
             raise RuntimeError(f"network access attempted during tests: {address!r}")
         real_connect(self, address)  # type: ignore[arg-type]
 
@@ -70,6 +76,13 @@ def _no_network() -> Iterator[None]:
         yield
     finally:
         socket.socket.connect = real_connect  # type: ignore[method-assign]
+
+
+SERVED_PORTS: set[int] = set()  # loopback ports of an `allyreport serve` a test started: the one exception
+
+
+def _served_here(address: object) -> bool:
+    return isinstance(address, tuple) and address[0] in {"127.0.0.1", "::1"} and address[1] in SERVED_PORTS
 
 
 NotesWriter = Callable[[dict[str, str | bytes]], Path]
@@ -109,3 +122,79 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = subprocess_env()
     return subprocess.run([sys.executable, "-m", "allyreport", *args], cwd=cwd, capture_output=True,
                           text=True, env=env, timeout=600, check=False)
+
+
+class Served:
+    """A real `allyreport serve` in a subprocess, on a port the system picked, and a client for it."""
+
+    def __init__(self, cwd: Path, *args: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "allyreport", "serve", "--port", "0", *args], cwd=cwd,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
+        self.out: list[str] = []
+        self.err: list[str] = []
+        for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+            threading.Thread(target=lambda s=stream, k=lines: k.extend(iter(s.readline, "")), daemon=True).start()
+        deadline = time.monotonic() + 300  # the first build, on a busy machine
+        while not (found := re.search(r"on http://127\.0\.0\.1:(\d+)/", "".join(self.out))):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                raise AssertionError(f"serve did not start: {''.join(self.out)}{''.join(self.err)}")
+            time.sleep(0.05)
+        self.port = int(found.group(1))
+        SERVED_PORTS.add(self.port)
+
+    def request(self, path: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", host or f"127.0.0.1:{self.port}")
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def page(self, path: str) -> str:
+        status, _, body = self.request(path)
+        assert status == 200, (path, status, body[:200])
+        return body.decode("utf-8")
+
+    def events(self) -> Events:
+        return Events(self.port)
+
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        self.proc.send_signal(signum)
+        code = self.proc.wait(timeout=120)
+        time.sleep(0.1)  # the reader threads take the last lines
+        SERVED_PORTS.discard(self.port)
+        return code
+
+
+class Events:
+    """The reload channel, read as a page's EventSource reads it: one token per completed build."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(f"GET /__allyreport/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        self.buffer = b""
+        self.headers = b""  # the response's status line and headers, once read
+
+    def next(self, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.headers and b"\n\n" in self.buffer:
+                block, self.buffer = self.buffer.split(b"\n\n", 1)
+                data = [line[6:] for line in block.decode().splitlines() if line.startswith("data: ")]
+                if data:
+                    return data[-1]
+                continue
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise EOFError("the event stream closed")
+            self.buffer += chunk
+            if not self.headers and b"\r\n\r\n" in self.buffer:  # the response's headers: not an event
+                self.headers, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+
+    def close(self) -> None:
+        self.sock.close()

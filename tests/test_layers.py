@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "allyreport"
 
 # Lowest first. A module may import its own layer's modules and any layer before it.
-LAYERS = ("core", "config", "notes", "rules", "render", "build", "cli", "bench")
+LAYERS = ("core", "config", "notes", "rules", "render", "build", "serve", "cli", "bench")
 # The package's own __init__ (its version) sits with core; `python -m allyreport` on top.
 PLACES = {"allyreport": "core", "allyreport.__main__": "bench"}
 

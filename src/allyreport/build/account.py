@@ -32,7 +32,7 @@ import jinja2
 from ..config.options import Options
 from ..core.diagnostics import Diagnostic, errors_only
 from ..notes.layout import FileJob
-from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_job, parse_jobs
+from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_file, parse_job, parse_jobs, read_capped
 from ..notes.pictures import all_pictures
 from ..render.documents import account_documents, template_problem
 from ..render.json_report import verdict_json
@@ -56,11 +56,12 @@ class Context:
     prints: Path  # where the PDFs' HTML waits for the printers
     signals: frozenset[str]
     max_bytes: int
+    parsed: dict[tuple[str, str, bytes], ParsedFile] | None = None  # kept by a process that builds again (serve)
 
 
 def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     """Parse, check, judge and render one account."""
-    parsed = [parse_job(job, ctx.max_bytes) for job in jobs]
+    parsed = [_parsed(ctx, job) for job in jobs]
     account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals,
                                       ctx.project.settings.max_image_bytes)
     dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None))
@@ -180,25 +181,58 @@ class Lazy:
         return getattr(self._load(), name)
 
 
-def portfolio_verdicts(judged: Sequence[Judged], model: LevelModel, quarter: Any) -> list[Verdict]:
-    """Every judged account's verdict, as the portfolio reads it (`Lazy`)."""
-    levels = {level.key: level for level in model.levels}
+def portfolio_verdicts(judged: Sequence[Judged], model: LevelModel, quarter: Any,
+                       kept: dict[str, tuple[Judged, Any, Any]] | None = None) -> list[Verdict]:
+    """Every judged account's verdict, as the portfolio reads it (`Lazy`). `kept`: those made by an
+    earlier build of this process, by slug, reused for the same result, model and quarter."""
     found: list[Any] = []
     for j in judged:
         if j.verdict is None or j.light is None:
             continue
-        full = functools.cache(functools.partial(_one, j.verdict, model))
-        slug, name, owner, level, previous, target, movement, trust, invest, insights = j.light
-        meta = Lazy({"owner": owner}, lambda f=full: f().account.meta)  # type: ignore[misc]
-        account = Lazy({"slug": slug, "name": name, "meta": meta}, lambda f=full: f().account)  # type: ignore[misc]
-        keys = ("key", "title", "severity", "message", "move")
-        shown = tuple(Lazy(dict(zip(keys, i, strict=True)), functools.partial(_insight, full, n))
-                      for n, i in enumerate(insights))
-        found.append(Lazy({"account": account, "model": model, "quarter": quarter, "level": levels[level],
-                           "previous": levels[previous] if previous else None,
-                           "target": levels[target] if target else None, "movement": movement, "trust": trust,
-                           "open_invest": invest, "insights": shown}, full))
+        hit = kept.get(j.slug) if kept is not None else None
+        if hit is not None and hit[0] is j and hit[1] == (id(model), quarter):
+            found.append(hit[2])
+            continue
+        found.append(_lazy(j.verdict, j.light, model, quarter))
+        if kept is not None:
+            kept[j.slug] = (j, (id(model), quarter), found[-1])
     return found
+
+
+def _lazy(verdict: bytes, light: Light, model: LevelModel, quarter: Any) -> Any:
+    levels = {level.key: level for level in model.levels}
+    full = functools.cache(functools.partial(_one, verdict, model))
+    slug, name, owner, level, previous, target, movement, trust, invest, insights = light
+    meta = Lazy({"owner": owner}, lambda f=full: f().account.meta)  # type: ignore[misc]
+    account = Lazy({"slug": slug, "name": name, "meta": meta}, lambda f=full: f().account)  # type: ignore[misc]
+    keys = ("key", "title", "severity", "message", "move")
+    shown = tuple(Lazy(dict(zip(keys, i, strict=True)), functools.partial(_insight, full, n))
+                  for n, i in enumerate(insights))
+    return Lazy({"account": account, "model": model, "quarter": quarter, "level": levels[level],
+                 "previous": levels[previous] if previous else None,
+                 "target": levels[target] if target else None, "movement": movement, "trust": trust,
+                 "open_invest": invest, "insights": shown}, full)
+
+
+def _parsed(ctx: Context, job: FileJob) -> ParsedFile:
+    """A file parsed, or the same bytes parsed by an earlier build of this process: after one save,
+    only the saved note is parsed again, not its account's other notes."""
+    if ctx.parsed is None or job.kind == "image":
+        return parse_job(job, ctx.max_bytes)
+    try:
+        data = read_capped(job.real, ctx.max_bytes)
+    except OSError:
+        return parse_job(job, ctx.max_bytes)
+    key = (job.path, job.kind, data)
+    found = ctx.parsed.get(key)
+    if found is None:
+        if len(ctx.parsed) > PARSED_KEPT:
+            ctx.parsed.clear()
+        found = ctx.parsed[key] = parse_file(job.path, data, job.kind, ctx.max_bytes)
+    return found
+
+
+PARSED_KEPT = 20_000  # files
 
 
 def _one(data: bytes, model: LevelModel) -> Verdict:

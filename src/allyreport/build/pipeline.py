@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import functools
 import os
 import pickle
 import shutil
@@ -41,7 +43,8 @@ from .survey import survey as survey_notes
 if TYPE_CHECKING:  # the judging modules load only when something is judged: a reused build never needs them
     from ..core.quarters import Quarter
     from ..rules.judge import Project
-    from ..rules.ruleset import RuleSet
+    from ..rules.ruleset import LevelModel, RuleSet
+    from .memory import Memory
 
 
 @dataclass
@@ -109,21 +112,34 @@ def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[Rule
     return rules, model_key
 
 
-def build(settings: Settings, options: Options, progress: Progress | None = None) -> Outcome:
+def build(settings: Settings, options: Options, progress: Progress | None = None,
+          memory: Memory | None = None) -> Outcome:
     """survey the notes -> reuse unchanged accounts -> parse, judge and render the others, each in
     one go, in workers -> the portfolio -> print the PDFs -> publish (see `account`, `survey`, `state`, `publish`).
-    A build that fails changes nothing in the output."""
+    A build that fails changes nothing in the output. `memory`: what a long-running process kept
+    from its last build, and the paths changed since (`memory.Memory`)."""
     from . import publish
 
     real = publish.check_output_dir(options.out, options.notes, options.templates)  # every refusal first
     try:
         with publish.locked(options.out, real), workers.no_gc():
             publish.recover(real)  # what a killed build left halfway is finished before anything else
-            return _build(settings, dataclasses.replace(options, out=real), progress or Progress())
+            return _build(settings, dataclasses.replace(options, out=real), progress or Progress(), memory)
     except Published as done:
+        _forget(memory)
         raise publish.fault(done.error, options.out, real, replaced=True) from done.error
     except OSError as exc:  # a full disk, a folder gone read-only: one line, and which output stands
+        _forget(memory)
         raise publish.fault(exc, options.out, real, replaced=False) from exc
+    except BaseException:
+        _forget(memory)
+        raise
+
+
+def _forget(memory: Memory | None) -> None:
+    """After a failed or interrupted build what a memory holds may be half updated: the next build reads the disk."""
+    if memory is not None:
+        memory.forget()
 
 
 class Published(Exception):
@@ -134,41 +150,53 @@ class Published(Exception):
         self.error = error
 
 
-def _build(settings: Settings, options: Options, progress: Progress) -> Outcome:
-
+def _build(settings: Settings, options: Options, progress: Progress, memory: Memory | None) -> Outcome:
     out = options.out
+    warm = memory is not None and memory.kept()
     index = StatIndex(cache_folder(out) / "stat-index")
-    state = load_state(out)
-    key = global_key(settings, options, _shown(options.notes), index)
+    state = memory.state if memory is not None and warm else load_state(out)
+    key = (memory.key if memory is not None else None) or global_key(settings, options, _shown(options.notes), index)
     if state is not None and state.global_key != key:
         state = None  # the rules, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
-    templates = template_keys(options, index)
-    survey = _survey(settings, options, state.published if state is not None else {}, progress)
+    templates = (memory.templates if memory is not None else None) or template_keys(options, index)
+    survey = _survey(settings, options, state.published if state is not None else {}, progress, memory)
     whole = combine(key, templates.everything, survey.problems,
-                          [(slug, a.key) for slug, a in survey.accounts.items()])
-    if state is not None and state.whole == whole and exactly(out, state, survey.damaged):
+                    [(slug, a.key) for slug, a in survey.accounts.items()])
+    if memory is not None:
+        memory.key, memory.templates = key, templates
+    if state is not None and state.whole == whole and (warm or exactly(out, state, survey.damaged)):
         index.save()
+        if memory is not None and not warm:
+            memory.state, memory.records = state, records(state)
         return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
                        reused=True, unchanged=state.judged)
-    return _judge_and_render(settings, options, index, state, key, templates, whole, survey, progress)
+    return _judge_and_render(settings, options, index, state, key, templates, whole, survey, progress, memory)
 
 
 def _survey(settings: Settings, options: Options, published: dict[str, Stat],
-            progress: Progress) -> Survey:
+            progress: Progress, memory: Memory | None) -> Survey:
     """Which files are there, and each account's input key: the files whose stat changed are read
-    (in workers when many) to hash them and date the notes."""
+    (in workers when many) to hash them and date the notes. A process that keeps a `memory` is
+    told which paths changed: only their accounts are looked at."""
+    from .memory import warm_survey
+
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)),
                           settings.max_image_bytes)
 
-    return survey_notes(options.notes, _shown(options.notes), options.out, scan, published)
+    found = warm_survey(memory, options.notes, _shown(options.notes), options.out, scan) if memory else None
+    if found is None:
+        found = survey_notes(options.notes, _shown(options.notes), options.out, scan, published)
+    if memory is not None:
+        memory.files, memory.pending = found[1], set()
+    return found[0]
 
 
 def _judge_and_render(settings: Settings, options: Options, index: StatIndex, state: State | None,
                       key: str, templates: Templates, whole: str, survey: Survey,
-                      progress: Progress) -> Outcome:
+                      progress: Progress, memory: Memory | None) -> Outcome:
     from ..core.quarters import Quarter
     from ..notes.data import Portfolio
     from ..rules.engine import failure_problems
@@ -177,16 +205,19 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     from .account import portfolio_verdicts
 
     outcome = Outcome()
-    rules, model_key = _rules(settings, options, outcome)
+    rules, model_key = memory.rules if memory is not None and memory.rules else _rules(settings, options, outcome)
     if rules is None:
         return outcome
+    if memory is not None:
+        memory.rules = rules, model_key
     model = rules.models[model_key]
-    previous = records(state)
+    warm = memory is not None and memory.kept() and state is not None
+    previous = memory.records if memory is not None and memory.records is not None and warm else records(state)
     accounts_key = combine(key, templates.accounts)  # what every account's output key starts from
     days = {slug: (previous[slug].judged.days if slug in previous and previous[slug].input == a.key
                    else a.dated()) for slug, a in survey.accounts.items()}
     when = _when(options, days) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
-    in_place = state is not None and only_recorded(options.out, state)  # else stage a full copy and swap
+    in_place = state is not None and (warm or only_recorded(options.out, state))  # else a full copy, swapped
     stage = publish.staging_dir(options.out)
     prints = cache_folder(options.out) / f"print-{os.getpid()}"
     store.remove_stale(cache_folder(options.out))  # what killed builds left
@@ -194,7 +225,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
         for attempt in range(2):
             project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
             judged, reused, failed = _accounts(project, options, survey, previous, accounts_key, stage, prints,
-                                               in_place, progress)
+                                               in_place, progress, memory)
             found = _when(options, {j.slug: j.days for j in judged})
             wrong = found is not None and (found[0] != when[0] or (options.pdf and found[1] != when[1]))
             if failed or not wrong or attempt or found is None:
@@ -214,11 +245,16 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
             publish.discard(stage)
             return outcome
         project = Project(settings, Portfolio(survey.shown, ()), rules, model, found[0],
-                          tuple(portfolio_verdicts(judged, model, found[0])), found[1])
+                          tuple(portfolio_verdicts(judged, model, found[0], memory.lazy if memory else None)),
+                          found[1])
         outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
-        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, stage, prints,
-                                                     in_place, templates.printing, progress)
+        page = combine(key, templates.everything, str(found[0]), found[1].isoformat(), [j.slug for j in judged])
+        same = state is not None and state.portfolio_page == page and not any(
+            n in {"index.html", "levels.json"} or n.startswith("assets/") for n in survey.damaged) and all(
+            j.slug in previous and _alike(j, previous[j.slug].judged, model) for j in judged if j.slug not in reused)
+        common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, (stage, prints),
+                                                     in_place, templates.printing, progress, state if same else None)
         outcome.diagnostics += problems
         if errors_only(outcome.diagnostics):
             publish.discard(stage)
@@ -238,10 +274,12 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
         shutil.rmtree(prints, ignore_errors=True)
         progress.done()
     try:
-        _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, found, common,
-                  portfolio_pdf, outcome)
+        kept = _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, found, common,
+                         (portfolio_pdf, page), outcome)
     except OSError as exc:
         raise Published(exc) from exc
+    if memory is not None:
+        memory.state, memory.records = kept[0], {j.slug: kept[1].get(j.slug) or previous[j.slug] for j in judged}
     return outcome
 
 
@@ -267,13 +305,13 @@ def _when(options: Options, days: dict[str, tuple[int, ...]]) -> tuple[Quarter, 
     else:
         quarter = Quarter.of(dt.date.fromordinal(last))
     end = quarter.end.toordinal()
-    as_of = max((max((d for d in ds if d <= end), default=0) for ds in days.values()), default=0)
+    as_of = max((ds[i - 1] for ds in days.values() if (i := bisect.bisect_right(ds, end))), default=0)
     return quarter, dt.date.fromordinal(as_of) if as_of else quarter.end
 
 
 def _accounts(project: Project, options: Options, survey: Survey, previous: dict[str, AccountRecord],
               key: str, stage: Path, prints: Path, in_place: bool,
-              progress: Progress) -> tuple[list[Judged], set[str], bool]:
+              progress: Progress, memory: Memory | None) -> tuple[list[Judged], set[str], bool]:
     """Every account's result for `project`'s quarter: reused when its output key is unchanged and
     its files intact (left in place, or hard-linked into a full stage), else worked out in the workers."""
     from ..render.documents import document_templates, pdf_environment, template_problem
@@ -305,7 +343,7 @@ def _accounts(project: Project, options: Options, survey: Survey, previous: dict
     documents.pop("portfolio", None)
     prints.mkdir(parents=True, exist_ok=True)
     ctx = Context(project, options, pages, documents, stage, prints, frozenset(project.rules.signals),
-                  project.settings.max_note_bytes)
+                  project.settings.max_note_bytes, memory.parsed if memory is not None else None)
     fresh = run_accounts(ctx, work, options.jobs, progress.stage("Judging accounts", len(work)))
     judged = sorted([*reuse.values(), *fresh], key=lambda j: j.slug)
     failed = any(errors_only(j.diagnostics) or j.problem for j in judged)
@@ -313,20 +351,46 @@ def _accounts(project: Project, options: Options, survey: Survey, previous: dict
 
 
 def _output_key(key: str, input_key: str, project: Project, options: Options) -> str:
+    return _combined(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
 
-    return combine(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
+
+@functools.lru_cache(maxsize=1 << 16)
+def _combined(*parts: str) -> str:
+    """`combine`, remembered: a process that builds again (serve) works each account's key out once."""
+    return combine(*parts)
+
+
+def _alike(a: Judged, b: Judged, model: LevelModel) -> bool:
+    """Redone, the account shows the same on the portfolio page and in levels.json. (Equal verdicts
+    may pickle to other bytes: a pydantic model keeps a set, whose order varies between processes.)"""
+    from .account import unpickle
+
+    if a.light != b.light or a.row != b.row or a.json != b.json or (a.verdict is None) != (b.verdict is None):
+        return False
+    return a.verdict == b.verdict or a.verdict is None or b.verdict is None or \
+        unpickle([a.verdict], model) == unpickle([b.verdict], model)
 
 
 def _portfolio(project: Project, options: Options, state: State | None, judged: list[Judged],
-               reused: set[str], stage: Path, prints: Path, in_place: bool, printing: str,
-               progress: Progress) -> tuple[list[str], str, list[Diagnostic]]:
-    """levels.json, the portfolio page and assets, then every PDF still to print."""
+               reused: set[str], folders: tuple[Path, Path], in_place: bool, printing: str,
+               progress: Progress, same: State | None = None) -> tuple[list[str], str, list[Diagnostic]]:
+    """levels.json, the portfolio page and assets, then every PDF still to print. With `same` (the
+    last build's state, when no account the page shows changed, nor its templates, the quarter or
+    the "as of" date), the page, levels.json and the assets are the last build's."""
     from ..render.site import compiled_templates, render_portfolio, site_environment
     from .account import levels_json
 
-    (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
-    problems = render_portfolio(project, site_environment(options), options, stage, {j.slug: j.row for j in judged})
-    common = ["index.html", "levels.json", *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
+    stage, prints = folders
+    if same is not None:
+        common = ["index.html", "levels.json", *sorted(n for n in same.published if n.startswith("assets/"))]
+        if not in_place:
+            link_into(options.out, common, stage)
+        problems: list[Diagnostic] = []
+    else:
+        (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
+        problems = render_portfolio(project, site_environment(options), options, stage,
+                                    {j.slug: j.row for j in judged})
+        common = ["index.html", "levels.json", *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
     if problems or not options.pdf:
         return common, "", problems
     from ..render.documents import PdfJob, document_templates, pdf_environment, portfolio_document
@@ -358,13 +422,16 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
 def _remember(options: Options, index: StatIndex, key: str, accounts_key: str, whole: str, survey: Survey,
               judged: list[Judged],
               state: State | None, reused: set[str], when: tuple[Quarter, dt.date] | None,
-              common: list[str], portfolio_pdf: str, outcome: Outcome) -> None:
-    """After a successful publish: each account's keys and result, and the published files' stats."""
+              common: list[str], portfolio: tuple[str, str],
+              outcome: Outcome) -> tuple[State, dict[str, AccountRecord]]:
+    """After a successful publish: each account's keys and result, and the published files' stats.
+    The state as saved, and the records of the accounts worked out afresh."""
 
     assert when is not None
     assert outcome.project is not None
     project = outcome.project
     accounts: dict[str, bytes] = {}
+    fresh: dict[str, AccountRecord] = {}
     published = published_stats(options.out, common)
     for j in judged:
         if state is not None and j.slug in reused:  # the same files, hard-linked: the same stats
@@ -375,12 +442,14 @@ def _remember(options: Options, index: StatIndex, key: str, accounts_key: str, w
         files = published_stats(options.out, [*j.files, *j.prints])
         record = AccountRecord(input_key, _output_key(accounts_key, input_key, project, options), j, files)
         accounts[j.slug] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        fresh[j.slug] = record
         published.update(files)
-    save_state(options.out, State(key, whole, str(when[0]), when[1].isoformat(), accounts,
-                                              dict(sorted(published.items())), portfolio_pdf,
-                                              tuple(outcome.diagnostics), outcome.accounts),
-                     state, {slug for slug in accounts if slug not in reused})
+    saved = save_state(options.out, State(key, whole, str(when[0]), when[1].isoformat(), accounts,
+                                          dict(sorted(published.items())), portfolio[0], tuple(outcome.diagnostics),
+                                          outcome.accounts, portfolio_page=portfolio[1]),
+                       state, {slug for slug in accounts if slug not in reused})
     index.save()
+    return saved, fresh
 
 
 def _names(state: State) -> list[str]:

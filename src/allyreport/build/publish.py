@@ -24,12 +24,14 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..core.diagnostics import display_path, escape_path
 
 MARKER = ".allyreport-output"
+SWAPPING = threading.Lock()  # held while the output folder changes: `serve` opens files only between publishes
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 
@@ -203,6 +205,11 @@ def remove_stale(folders: Iterable[Path]) -> None:
 def publish(stage: Path, out: Path) -> None:
     """Swap the staged output in. Readers, and a build killed at any instant, see the old or the
     new output at `out`, never half of one and never none."""
+    with SWAPPING:
+        _swap(stage, out)
+
+
+def _swap(stage: Path, out: Path) -> None:
     if not out.exists():
         os.rename(stage, out)  # nothing to replace: one atomic rename
         return
@@ -260,6 +267,11 @@ def update(stage: Path, out: Path, moves: list[str], drop: list[str]) -> None:
 
 
 def _apply(journal: Path) -> None:
+    with SWAPPING:
+        _moves(journal)
+
+
+def _moves(journal: Path) -> None:
     data = json.loads(journal.read_text("utf-8"))
     stage, out = journal.parent / data["stage"], journal.parent / data["out"]
     for name in data["moves"]:

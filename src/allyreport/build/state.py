@@ -69,6 +69,7 @@ class State:
     diagnostics: tuple[Diagnostic, ...]
     judged: int  # accounts judged for the quarter
     ledger: Ledger | None = None  # how it was stored (`store`); None until written
+    portfolio_page: str = ""  # what the portfolio page and levels.json were made from, but the accounts' results
 
 
 def _state_paths(out: Path) -> tuple[Path, Path]:
@@ -83,10 +84,12 @@ def load_state(out: Path) -> State | None:
     return replace(stored.head, accounts=stored.accounts, ledger=stored.ledger)
 
 
-def save_state(out: Path, state: State, before: State | None, changed: set[str]) -> None:
-    """Write the record (as a delta on the last full one when few accounts changed: `store`)."""
-    save_amended(*_state_paths(out), replace(state, accounts={}, ledger=None), state.accounts,
-                 before.ledger if before is not None else None, changed)
+def save_state(out: Path, state: State, before: State | None, changed: set[str]) -> State:
+    """Write the record (as a delta on the last full one when few accounts changed: `store`); the
+    state as `load_state` will read it."""
+    ledger = save_amended(*_state_paths(out), replace(state, accounts={}, ledger=None), state.accounts,
+                          before.ledger if before is not None else None, changed)
+    return replace(state, ledger=ledger)
 
 
 def forget(out: Path) -> None:

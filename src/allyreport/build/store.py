@@ -97,15 +97,18 @@ def load_amended(full: Path, delta: Path, plain: bool = False) -> Amended | None
 
 
 def save_amended(full: Path, delta: Path, head: Any, accounts: dict[str, Any], before: Ledger | None,
-                 changed: set[str], plain: bool = False) -> None:
-    """Write a record: a delta on the last full file when few accounts changed since it, else a full file."""
+                 changed: set[str], plain: bool = False) -> Ledger:
+    """Write a record: a delta on the last full file when few accounts changed since it, else a full
+    file. The ledger `load_amended` will read with it."""
     holds = _amendment(before, set(accounts), changed) if before is not None else None
     if before is not None and holds is not None:
         amended, removed = holds
         write(delta, (before.token, head, {slug: accounts[slug] for slug in sorted(amended)}, sorted(removed)), plain)
-        return
+        return Ledger(before.token, frozenset(accounts), amended, removed)
     delta.unlink(missing_ok=True)
-    write(full, (time.time_ns(), head, accounts), plain)
+    token = time.time_ns()
+    write(full, (token, head, accounts), plain)
+    return Ledger(token, frozenset(accounts), frozenset(), frozenset())
 
 
 def _amendment(before: Ledger, now: set[str], changed: set[str]) -> tuple[frozenset[str], frozenset[str]] | None:

@@ -82,7 +82,7 @@ Scan = Callable[[list[FileJob]], list["Scanned | None"]]
 PARALLEL_STATS = 8000  # files: above this, a forked process stats half of them
 
 
-def _stat(path: str) -> Stat | None:
+def stat_of(path: str) -> Stat | None:
     try:
         s = os.stat(path)
     except OSError:
@@ -118,10 +118,12 @@ def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
         return None
 
 
-def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, Stat]) -> Survey:
+def survey(notes: Path, shown: str, out: Path, scan: Scan,
+           published: dict[str, Stat]) -> tuple[Survey, FilesRecord]:
     """Every account's files and input key. Discovery is reused while no folder changed; a file
     is read again (by `scan`, in workers when many) only when its stat changed. And which files
-    of the last output (`published`) are no longer as published."""
+    of the last output (`published`) are no longer as published. With the files record as the
+    next build will read it."""
     started = time.time_ns()  # before any stat: what changes after it has a later time
     record = _load_files(out, (str(notes.resolve()), shown))
     base = str(notes)
@@ -130,7 +132,7 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
     problems: list[Diagnostic] = []
     folders: tuple[tuple[str, Stat | None], ...] | None = None
     if record is not None and record.folders is not None and all(
-            stat is not None and _stat(os.path.join(base, f)) == stat and trusted(stat, record.since)
+            stat is not None and stat_of(os.path.join(base, f)) == stat and trusted(stat, record.since)
             for f, stat in record.folders):
         names = {slug: (a.names, a.kinds) for slug, a in old.items()}
         problems = list(record.problems)
@@ -143,7 +145,7 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
             grouped.setdefault(job.slug, []).append(job)
         names = {slug: ("\0".join(os.path.relpath(j.real, base) for j in jobs), "".join(KINDS[j.kind] for j in jobs))
                  for slug, jobs in sorted(grouped.items())}
-        folders = None if seen.symlinks else tuple((rel, _stat(os.path.join(base, rel)))
+        folders = None if seen.symlinks else tuple((rel, stat_of(os.path.join(base, rel)))
                                                    for rel in (os.path.relpath(f, base) for f in seen.folders))
         folders_since = started
     items = list(names.items())
@@ -155,14 +157,36 @@ def survey(notes: Path, shown: str, out: Path, scan: Scan, published: dict[str, 
         differ = mine | theirs
     else:
         differ, damaged = _stats_changed(items, old, base), _damaged(out, published)
+    where = record.where if record else (str(notes.resolve()), shown)
+    fresh = FilesRecord(where, folders_since, folders, tuple(problems), {}, record.ledger if record else None)
+    return _finish(record, fresh, names, differ, damaged, (started, base, out, scan))
+
+
+def resurvey(record: FilesRecord, names: dict[str, tuple[str, str]], touched: list[str], problems: list[Diagnostic],
+             folders: tuple[tuple[str, Stat | None], ...], where: tuple[str, Path, Scan]) -> tuple[Survey, FilesRecord]:
+    """`survey` for a process told which accounts' files changed (`touched`, listed again into
+    `names`): only theirs are stat-ed; the output is taken to be as that process published it."""
+    started = time.time_ns()
+    base, out, scan = where
+    differ = _stats_changed([(slug, names[slug]) for slug in touched if slug in names], record.accounts, base)
+    return _finish(record, record._replace(folders=folders, problems=tuple(problems)), names, differ, frozenset(),
+                   (started, base, out, scan))
+
+
+def _finish(record: FilesRecord | None, fresh: FilesRecord, names: dict[str, tuple[str, str]], differ: dict[str, bytes],
+            damaged: frozenset[str], where: tuple[int, str, Path, Scan]) -> tuple[Survey, FilesRecord]:
+    """The accounts whose stats changed read again, the others kept; the files record saved when it changed."""
+    started, base, out, scan = where
+    old = record.accounts if record else {}
+    shown = fresh.where[1]
     accounts = {slug: old[slug] for slug in names if slug not in differ}
     accounts.update(_rehash(sorted(differ.items()), names, old, started, base, shown, scan))
-    result = Survey(base, shown, problems, dict(sorted(accounts.items())), damaged)
-    fresh = FilesRecord(record.where if record else (str(notes.resolve()), shown), folders_since, folders,
-                        tuple(problems), result.accounts)
-    if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems:
-        _save_files(out, fresh, record, set(differ))
-    return result
+    result = Survey(base, shown, list(fresh.problems), dict(sorted(accounts.items())), damaged)
+    fresh = fresh._replace(accounts=result.accounts)
+    if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems \
+            or fresh.accounts.keys() != record.accounts.keys():
+        return result, _save_files(out, fresh, record, set(differ))
+    return result, record
 
 
 def _split(items: list[tuple[str, tuple[str, str]]], outputs: int) -> int:
@@ -198,7 +222,7 @@ def _stats_changed(items: list[tuple[str, tuple[str, str]]], old: dict[str, Acco
             stats = _pack(tuple([(s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino)
                                  for s in [stat(f"{base}/{rel}") for rel in names.split("\0")]]))
         except OSError:
-            stats = _pack(tuple(_stat(os.path.join(base, rel)) for rel in names.split("\0")))
+            stats = _pack(tuple(stat_of(os.path.join(base, rel)) for rel in names.split("\0")))
         before = old.get(slug)
         if before is None or not before.settled or before.names != names or before.kinds != kinds \
                 or before.stats != stats:
@@ -241,13 +265,16 @@ def _rows(names: str, kinds: str) -> list[FileRow]:
     return list(zip(names.split("\0"), (KIND_NAMES[k] for k in kinds), strict=True))
 
 
-def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, changed: set[str]) -> None:
-    accounts = {slug: tuple(a._replace(settled=a.settled or all(s is not None and trusted(s, a.since)
-                                                                for s in marshal.loads(a.stats))))
+def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, changed: set[str]) -> FilesRecord:
+    """Write the record; the record as the next build will read it."""
+    accounts = {slug: a if a.settled else a._replace(settled=all(s is not None and trusted(s, a.since)
+                                                                 for s in marshal.loads(a.stats)))
                 for slug, a in fresh.accounts.items()}
     head = {"where": fresh.where, "since": fresh.since, "folders": fresh.folders,
             "problems": [(p.path, p.line, p.message, p.severity, p.column) for p in fresh.problems]}
-    save_amended(*_files_paths(out), head, accounts, before.ledger if before else None, changed, plain=True)
+    ledger = save_amended(*_files_paths(out), head, {slug: tuple(a) for slug, a in accounts.items()},
+                          before.ledger if before else None, changed, plain=True)
+    return fresh._replace(accounts=accounts, ledger=ledger)
 
 
 # -- scanning: reading what changed, and dating the notes ---------------------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..build.pipeline import Outcome, build, judge
@@ -111,6 +112,24 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"built {outcome.accounts:,} accounts for {outcome.quarter}: {pages:,} pages, {pdfs:,} PDFs "
               f"in {display_path(options.out)}/ ({time.monotonic() - started:.1f} s){unchanged}")
     return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 1
+    if not _valid_quarter(args):
+        return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+    if not 0 <= args.port <= 65535:
+        return _usage(f"--port {args.port} is not a port; choose one from 1 to 65535 (0: any free one)")
+    options = replace(_options(args, settings), pdf=args.pdf)
+    if options.pdf and (missing := pango_missing()):
+        print(f"allyreport: PDFs need the system's Pango library, which WeasyPrint could not load ({missing}); "
+              "serve without --pdf", file=sys.stderr)
+        return 1
+    from ..serve.preview import Address, serve
+
+    return serve(args.config, settings, options, Address(args.host, args.port, args.open), args.debug)
 
 
 def pango_missing() -> str:

@@ -1,4 +1,4 @@
-"""The `allyreport` command: check, build, levels, explain, new, note.
+"""The `allyreport` command: check, build, serve, levels, explain, new, note.
 
 Exit codes: 0 clean, 1 errors in the notes/rules (printed as `path:line: message`),
 2 usage errors. No traceback unless --debug.
@@ -39,6 +39,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", type=Path, help="folder of templates/CSS that override the defaults")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDFs")
     p.add_argument("--jobs", type=int, default=cores(), help="worker processes (default: every core this process may use)")
+
+    p = sub.add_parser("serve", help="build, serve the site on this computer, rebuild and reload the page on every save")
+    p.add_argument("--notes", type=Path, help="notes folder (default: from allyreport.toml, else notes/)")
+    p.add_argument("--config", type=Path, help="settings file (default: ./allyreport.toml if present)")
+    p.add_argument("--model", help="level model: ally, pyramid, s-curve or a firm's own")
+    p.add_argument("--quarter", help="review quarter, e.g. 2026Q3 (default: the latest with notes)")
+    p.add_argument("--out", type=Path, help="output folder (default: output/)")
+    p.add_argument("--templates", type=Path, help="folder of templates/CSS that override the defaults")
+    p.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default: 127.0.0.1, this computer only; another makes the reports "
+                        "visible to the network)")
+    p.add_argument("--open", action="store_true", help="open the portfolio in the web browser")
+    p.add_argument("--pdf", dest="pdf", action="store_true", default=False, help="keep the PDFs current too (slower)")
+    p.add_argument("--no-pdf", dest="pdf", action="store_false", help="no PDFs (the default)")
+    p.add_argument("--jobs", type=int, default=cores(), help="worker processes (default: every core this process may use)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     p = sub.add_parser("levels", help="print each account's level, trust and insights for the quarter")
     _common(p)

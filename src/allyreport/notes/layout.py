@@ -22,6 +22,11 @@ _IMAGE = re.compile(r"\.(?:png|jpe?g|gif|webp|svg)$", re.I)  # as pictures.IMAGE
 _IGNORED = re.compile(r"^(?:\.|~\$|#)|~$|\.(?:swp|swo|tmp|bak|orig)$")
 
 
+def ignored(name: str) -> bool:
+    """An editor's temporary, swap or backup file, or a hidden one: never a note."""
+    return _IGNORED.search(name) is not None
+
+
 class FileJob(NamedTuple):
     """One file to read: a named tuple, because a large notes folder has 80,000 of them."""
 
@@ -60,7 +65,7 @@ def discover(notes_dir: Path, shown: str, seen: Layout | None = None) -> tuple[l
         if problem:
             problems.append(problem)
         elif entry.is_dir():
-            found, errs = _account_files(entry.path, where, entry.name, root, seen)
+            found, errs = account_files(entry.path, where, entry.name, root, seen)
             jobs.extend(found)
             problems.extend(errs)
     return jobs, problems
@@ -83,7 +88,7 @@ def _folder_problem(entry: os.DirEntry[str], where: str, root: Path, slugs: set[
                                 "use lowercase letters, digits and single hyphens")
 
 
-def _account_files(folder: str, shown: str, slug: str, root: Path,
+def account_files(folder: str, shown: str, slug: str, root: Path,
                    seen: Layout) -> tuple[list[FileJob], list[Diagnostic]]:
     jobs: list[FileJob] = []
     problems: list[Diagnostic] = []

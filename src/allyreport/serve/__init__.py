@@ -1,0 +1,1 @@
+"""`allyreport serve`: the live preview (`preview`), its HTTP side (`server`) and its file watcher (`watch`)."""
