@@ -232,7 +232,7 @@ def test_ctrl_c_stops_cleanly_and_leaves_the_output_intact(served: Served, tmp_p
 def test_another_build_of_the_same_output_waits_for_serve(served: Served, tmp_path: Path) -> None:
     result = run_cli("build", "--notes", "notes", "--out", "out", "--no-pdf", cwd=tmp_path)
     assert result.returncode == 1
-    assert f"another allyreport build (pid {served.proc.pid}) is writing out" in result.stderr
+    assert f"out/: another allyreport build (pid {served.proc.pid}) is writing it" in result.stderr
 
 
 def test_a_host_other_than_loopback_warns_and_a_bad_port_is_a_usage_error(served: Served, tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def serve(config: Path | None, settings: Settings, options: Options, address: Ad
             with _stopping() as stop:
                 _loop(preview, watcher, stop)
     except publish.PublishError as exc:
-        print(f"allyreport: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # during the first build: it cleaned up after itself
         pass
@@ -211,7 +211,7 @@ def _build(preview: Preview) -> Outcome:
         outcome = build(preview.settings, options, memory=preview.memory)
     except publish.PublishError as exc:
         preview.memory.forget()
-        outcome = Outcome(diagnostics=[Diagnostic(display_path(options.out), 0, str(exc))])
+        outcome = Outcome(diagnostics=[Diagnostic(exc.where, 0, exc.message)])
     except Exception as exc:  # shown in the page and the terminal; the session goes on
         if preview.debug:
             raise
