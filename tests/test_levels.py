@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from allyreport.rules import rulesdoc
 from allyreport.rules.metrics import METRICS, markdown_table
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
@@ -18,7 +19,7 @@ from .test_engine import account, note
 
 TRUST = "trust: {reliability: 6, credibility: 7, intimacy: 5, character: 7, self_orientation: 4}\n"
 ACME = {
-    "acme/account.md": account(),
+    "acme/account.md": account(more="reviewed: 2026-06-15\n"),
     "acme/2026-04-10.md": note("2026-04-10", "strategy", by="us", extra=TRUST),
     "acme/2026-05-10.md": note("2026-05-10", "problem", extra=TRUST),
     "acme/2026-07-01.md": note("2026-07-01", "problem", who="Priya Raman", extra=TRUST + (
@@ -92,6 +93,17 @@ def test_docs_rules_md_carries_the_generated_metric_table() -> None:
     assert all(f"`{name}`" in (REPO / "docs" / "rules.md").read_text("utf-8") for name in METRICS)
 
 
+def test_docs_rules_md_carries_the_generated_levels_and_insights() -> None:
+    # Every level of every model and every insight: its conditions, source and idea (rulesdoc).
+    ruleset, _ = compile_rules([("default.yaml", default_rules_text())])
+    assert ruleset is not None
+    tables = rulesdoc.markdown(ruleset)
+    assert _between(REPO / "docs" / "rules.md", "<!-- rules:start -->\n", "<!-- rules:end -->", tables) == tables
+    every = [*(lv for m in ruleset.models.values() for lv in m.levels), *ruleset.insights,
+             *(r for m in ruleset.models.values() for r in m.insights)]
+    assert [item.key for item in every if not (item.source and item.idea)] == []
+
+
 def test_review_quarter_defaults_to_the_latest_note(write_notes: NotesWriter, tmp_path: Path) -> None:
     # The review quarter defaults to the latest note's (2026Q4); --quarter 2026Q3 ignores that note.
     write_notes(ACME)
@@ -106,7 +118,7 @@ def test_model_flag_overrides_the_settings(write_notes: NotesWriter, tmp_path: P
     (tmp_path / "allyreport.toml").write_text('model = "s-curve"\n', "utf-8")
     assert [(a["model"], a["level"]) for a in levels(tmp_path, "--quarter", "2026Q3")] == [("s-curve", "vendor")]
     assert [(a["model"], a["level"]) for a in levels(tmp_path, "--quarter", "2026Q3", "--model", "pyramid")] == [
-        ("pyramid", "consultant")]
+        ("pyramid", "problem-solver")]  # one strategy note of five is not a strategy share of a quarter
 
 
 def test_explain_says_why_which_notes_why_not_higher_and_what_to_change(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -159,9 +171,9 @@ STORIES = {
     "harbor-freight-lines": ("service-source", {"price-driven"}),
     "acme-foods": ("solution-provider", set()),
     "northwind-bank": ("ally", set()),
-    "meridian-insurance": ("ally", {"relevance-declining"}),
-    "oakridge-capital": (None, {"social-drift"}),
-    "vertex-pharma": (None, {"sales-plan", "failing-tests"}),
+    "meridian-insurance": ("ally", {"relevance-declining", "stale-profile"}),
+    "oakridge-capital": (None, {"social-drift", "comfort-not-trust"}),
+    "vertex-pharma": (None, {"sales-plan", "failing-tests", "vague-plan"}),
     "bluefin-retail": (None, {"dormant", "reliability-gap"}),
 }
 examples = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the example notes are not in notes/ yet")
@@ -190,6 +202,33 @@ def test_example_story(example_levels: dict[str, dict[str, Any]], slug: str) -> 
     for item in found["insights"]:
         assert item["evidence"], item["key"]  # every insight cites its notes
         assert all(e["path"].startswith(f"notes/{slug}/") for e in item["evidence"])
+
+
+# The same stories read by the other two models (2026Q3): levels are earned, so the warm but
+# unproven accounts stay low, Acme's single strategy note makes no consultant, and Northwind
+# climbs the S-curve one position at a time.
+MODEL_STORIES = {
+    "pyramid": {"harbor-freight-lines": "vendor", "acme-foods": "problem-solver", "northwind-bank": "partner",
+                "meridian-insurance": "trusted-advisor", "vertex-pharma": "problem-solver"},
+    "s-curve": {"harbor-freight-lines": "vendor", "acme-foods": "vendor", "northwind-bank": "virtual-partner",
+                "meridian-insurance": "confidant", "vertex-pharma": "vendor"},
+}
+
+
+@examples
+@pytest.mark.parametrize("model", sorted(MODEL_STORIES))
+def test_example_stories_in_the_other_models(model: str) -> None:
+    result = run_cli("levels", "--json", "--quarter", "2026Q3", "--model", model, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    found = {a["slug"]: a["level"] for a in json.loads(result.stdout)}
+    assert {slug: found[slug] for slug in MODEL_STORIES[model]} == MODEL_STORIES[model]
+
+
+@examples
+def test_northwind_climbs_the_s_curve_one_position_at_a_time() -> None:
+    result = run_cli("levels", "--json", "--quarter", "2026Q3", "--model", "s-curve", cwd=REPO)
+    (northwind,) = [a for a in json.loads(result.stdout) if a["slug"] == "northwind-bank"]
+    assert [h["level"] for h in northwind["history"]][-4:] == ["confidant", "confidant", "consultant", "virtual-partner"]
 
 
 @examples

@@ -163,7 +163,8 @@ BROKEN = {
     "number-vs-text": ("insights:\n  - key: dormant\n    when: business == 'none'\n",
                        ["rules.yaml:3: 'business' is a number; it cannot equal the text 'none'"]),
     "level-in-a-level": ("models:\n  mine:\n    levels:\n      - key: a\n        when: level_rank == 0\n",
-                         ["rules.yaml:5: unknown metric 'level_rank'; see docs/rules.md for the metrics"]),
+                         ["rules.yaml:5: 'level_rank' is known only in insights (the level just assigned); "
+                          "a level can read previous_level and previous_rank"]),
     "message-metric": ("insights:\n  - key: price-driven\n    message: Price decided {pric_count} deals.\n",
                        ["rules.yaml:3: message uses unknown metric 'pric_count'; did you mean 'price_count'?"]),
     "message-template": ("insights:\n  - key: price-driven\n    message: Price decided {price_count deals.\n",

@@ -26,6 +26,7 @@ stakeholders:
     concerns: [growth]
   - name: Lee Wong
     role: CFO
+reviewed: 2026-05-01
 ---
 # Profile
 
@@ -127,7 +128,7 @@ def test_portfolio_rows_show_level_movement_tq_and_insights(site: Path) -> None:
         "accounts/globex.html", "plans/globex.html"]
     assert initech["data-insights"] == "price-driven reliability-gap failing-tests dormant single-threaded"
     assert [b.get_text() for b in initech.select(".badge")] == [  # by severity, then in the rules' order
-        "reliability-gap", "dormant", "price-driven", "single-threaded", "failing-tests"]
+        "reliability-gap", "dormant", "price-driven", "failing-tests", "single-threaded"]
     assert text(initech.find_all("td")[3]) == "same"
 
 
@@ -168,12 +169,13 @@ def test_review_explains_the_level_with_links_to_the_notes(site: Path) -> None:
     verdict = section(page, "level")
     assert verdict.select_one("[data-level]")["data-level"] == "ally"
     assert [text(td) for td in verdict.select("table.checks td.cond")] == [
-        "business >= 3", "strategy_share >= 0.5", "strategy_opened_by_us >= 1"]
+        "business >= 3", "strategy_share >= 0.5", "strategy_opened_by_us >= 1", "price_share <= 0.5"]
     assert [text(td) for td in verdict.select("table.checks td.vals")] == [
-        "business = 6", "strategy_share = 0.5", "strategy_opened_by_us = 1"]
+        "business = 6", "strategy_share = 0.5", "strategy_opened_by_us = 1", "price_share = 0.17"]
     links = verdict.select("ul.sources a.src")
-    # every note in the window counts in `business`; the strategy notes are cited at their `context:` line
-    assert [a.get_text() for a in links] == ["notes/globex/2026-01-10-a.md:1", "notes/globex/2026-02-10-b.md:1",
+    # every note in the window counts in `business`; the strategy notes are cited at their `context:` line,
+    # the one where price decided at its `price:` line
+    assert [a.get_text() for a in links] == ["notes/globex/2026-01-10-a.md:6", "notes/globex/2026-02-10-b.md:1",
                                              "notes/globex/2026-03-10-c.md:1", "notes/globex/2026-04-10-d.md:4",
                                              "notes/globex/2026-05-10-e.md:4", "notes/globex/2026-06-10-f.md:4"]
     assert links[3]["href"] == "../../notes/globex/2026-04-10-d.md"
@@ -212,7 +214,7 @@ def test_review_lists_insights_with_their_evidence(site: Path) -> None:
     page = soup(site / "accounts" / "initech.html")
     insights = section(page, "insights").select("section.insight")
     assert [i["id"] for i in insights] == ["insight-reliability-gap", "insight-dormant", "insight-price-driven",
-                                          "insight-single-threaded", "insight-failing-tests"]
+                                          "insight-failing-tests", "insight-single-threaded"]
     gap = insights[0]
     assert text(gap.p) == "Kept 0 of 1 firm commitments on time (0%)."
     assert [a.get_text() for a in gap.select("a.src")] == ["notes/initech/2026-01-05-a.md:9"]
@@ -366,7 +368,8 @@ def test_example_stories_show_on_their_pages(tmp_path: Path) -> None:
     hrefs = [a["href"] for a in northwind.select(".verdict ul.sources a.src")]
     assert all(os.path.isfile(out / "accounts" / h) for h in hrefs)
     vertex = soup(out / "plans" / "vertex-pharma.html")
-    assert len(vertex.select("#sell ~ table tbody tr .flag")) == 5
+    # five sell actions, and the hospitality-box "investment" that passes none of the three tests
+    assert len(vertex.select("#sell ~ table tbody tr .flag")) == 6
 
 
 # -- charts --------------------------------------------------------------------------------

@@ -124,11 +124,20 @@ class Stakeholder(_Blankable):
         return (self.joined is None or self.joined <= day) and (self.left is None or self.left > day)
 
 
+class Introducer(_Blankable):
+    """Who introduced us to the client: someone already high on the client's scale."""
+
+    name: Text
+    role: Text | None = None
+
+
 class AccountMeta(_Blankable):
     account: Text
     owner: Text
     industry: Text | None = None
     since: IsoDate | None = None
+    introduced_by: Introducer | None = None
+    reviewed: IsoDate | None = None  # when the profile (where the client is heading) was last revisited
     target: Text | None = None
     relevance: Relevance = "steady"
     stakeholders: tuple[Stakeholder, ...] = ()

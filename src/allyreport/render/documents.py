@@ -254,12 +254,15 @@ class PlanAction:
 
 
 def plan_actions(v: Verdict) -> dict[str, tuple[PlanAction, ...]]:
-    """Open actions at the quarter's end by kind: the investments first, then delivery, then sales."""
+    """Open actions at the quarter's end by kind: the investments first, then delivery, then sales.
+    An `invest` action that passes none of the three tests is listed with the sales, as the
+    `sales-plan` insight counts it (`open_untested`)."""
     found: dict[str, list[PlanAction]] = {"invest": [], "deliver": [], "sell": []}
     for source, action in open_actions(v.account, v.quarter.end):
         missing = tuple(t for t in ("own-time", "learn", "illustrate") if t not in action.tests)
         overdue = action.by is not None and action.by < v.quarter.end
-        found[action.kind].append(PlanAction(action, source, missing if action.kind == "invest" else (), overdue))
+        kind = "sell" if action.kind == "invest" and not action.tests else action.kind
+        found[kind].append(PlanAction(action, source, missing if action.kind == "invest" else (), overdue))
     return {kind: tuple(sorted(items, key=_by_date)) for kind, items in found.items()}
 
 

@@ -39,7 +39,13 @@ def _value(value: Any) -> Any:
 
 
 def check_json(check: Check) -> dict[str, Any]:
-    return {"condition": check.text, "holds": check.holds, "values": {n: _value(v) for n, v in check.values}}
+    found = {"condition": check.text, "holds": check.holds, "values": {n: _value(v) for n, v in check.values}}
+    return {**found, "reason": check.reason} if check.reason else found
+
+
+def metrics_json(v: Verdict) -> dict[str, Any]:
+    """Every metric of the review window, by name (docs/rules.md lists them)."""
+    return {name: _value(value) for name, value in sorted(v.window.values.items())}
 
 
 def level_json(level: Level | None) -> dict[str, Any] | None:
@@ -62,11 +68,14 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "movement": v.movement,
         "previous": v.previous.key if v.previous else None,
         "target": v.target.key if v.target else None,
-        "move": v.level.move or None,
+        "move": v.move or None,
         "next_level": level_json(v.next_level),
         "window": {"start": v.window.start.isoformat(), "end": v.window.end.isoformat(), "quarters": v.model.window},
         "history": [{"quarter": str(h.quarter), "level": h.level.key, "notes": h.notes} for h in v.history],
         "trust": trust_json(v.trust),
+        "referred": v.referred,
+        "introduced_by": v.account.meta.introduced_by.model_dump() if v.account.meta.introduced_by else None,
+        "metrics": metrics_json(v),
         "explanation": {
             "conditions": [check_json(c) for c in v.finding.checks],
             "evidence": [source_json(s) for s in v.finding.evidence],

@@ -40,12 +40,29 @@ def levels_table(project: Project) -> str:
 def _check_line(check: Check) -> str:
     mark = "✓" if check.holds else "✗"
     values = ", ".join(f"{name} = {fmt(value)}" for name, value in check.values)
-    return f"  {mark} {check.text}" + (f"    ({values})" if values else "")
+    return f"  {mark} {check.text}" + (f"    ({values})" if values else "") + (f": {check.reason}" if check.reason else "")
 
 
 def explain_text(v: Verdict) -> str:
-    sections = [_header(v), _why(v), *_not_higher(v), _to_change(v), _history(v), _trust(v.trust), _insights(v.insights)]
+    sections = [_header(v), _why(v), *_not_higher(v), _to_change(v), _history(v), _trust(v.trust), _facts(v),
+                _insights(v.insights)]
     return "\n\n".join(s for s in sections if s)
+
+
+def _facts(v: Verdict) -> str:
+    """The measures of the relationship as a whole that the rules read beside the conversations."""
+    m = v.window.values
+    out = [f"Relationship: {m['tenure_quarters']} quarter(s) a client, {m['account_quarters']} since the first "
+           f"business conversation; price decided {m['price_count']} of {m['business']} business conversations",
+           f"Profile reviewed: {m['reviewed_on']}" + (f" ({m['profile_age_days']} days before the window's end)"
+                                                      if m['profile_reviewed'] else "")
+           + f"; feedback last asked {m['days_since_feedback_asked']} days, given {m['days_since_feedback_given']} "
+             "days before the window's end"]
+    if m["social_signals"]:
+        out.append(f"Personal rapport: {m['social_signals']} signal(s) on social notes (no level counts them)")
+    if m.get("signal_referred_elsewhere"):
+        out.append(f"Ally behaviour: sent the client to another firm {m['signal_referred_elsewhere']} time(s)")
+    return "\n".join(out)
 
 
 def _header(v: Verdict) -> str:
@@ -61,7 +78,13 @@ def _header(v: Verdict) -> str:
 
 def _why(v: Verdict) -> str:
     named = [c for c in v.finding.checks if c.values]  # `when: true` explains nothing by itself
-    out = [f"Why {v.level.key}:"] + [_check_line(c) for c in named]
+    out = [f"Why {v.level.key}:"]
+    if v.referred:
+        who = v.account.meta.introduced_by
+        by = f" by {who.name}" + (f" ({who.role})" if who.role else "") if who else ""
+        out.append(f"  started high through a referral{by}: rated from the first business conversation; "
+                   "from the next window on, the normal rules apply")
+    out += [_check_line(c) for c in named]
     if not named:
         out.append("  none of the levels above it applies (see below)")
     if v.finding.evidence:
@@ -76,12 +99,14 @@ def _not_higher(v: Verdict) -> list[str]:
 
 
 def _to_change(v: Verdict) -> str:
-    nxt = v.next_level
+    nxt, steer = v.next_level, v.steer
+    if steer is not None:
+        return f"Not the same curve again ({steer.key}): {steer.move}"
     if nxt is None or nxt.key == v.level.key:
-        return f"Top of the {v.model.title}." + (f" To stay here: {v.level.move}" if v.level.move else "")
+        return f"Top of the {v.model.title}." + (f" To stay here: {v.move}" if v.move else "")
     out = [f"What would have to change to reach {nxt.key}: every ✗ under 'Not {nxt.key}' would have to hold."]
-    if v.level.move or nxt.move:
-        out.append(f"  Move: {v.level.move or nxt.move}")
+    if v.move or nxt.move:
+        out.append(f"  Move: {v.move or nxt.move}")
     if nxt.behaviour:
         out.append(f"  Act like the level you wish to become ({nxt.title}): {nxt.behaviour}")
     return "\n".join(out)

@@ -17,6 +17,7 @@ from ..notes.data import Account, Note, Portfolio
 from . import metrics
 from .expressions import FUNCTIONS
 from .metrics import FACTORS, Source, Window, gather, is_open
+from .relationship import history_values
 from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
 
 
@@ -27,6 +28,7 @@ class Check:
     text: str
     holds: bool
     values: tuple[tuple[str, Any], ...]
+    reason: str = ""  # the rule's own sentence for why it does not hold ("price decided 3 of 4 …")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class QuarterLevel:
     quarter: Quarter
     level: Level
     notes: int  # notes dated in this quarter (not the window)
+    referred: bool = False  # the level is the model's start for a referred account
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Insight:
     move: str
     evidence: tuple[Source, ...]
     checks: tuple[Check, ...]
+    steer: bool = False  # its move replaces the level's (the plan page and explain follow it)
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,21 @@ class Verdict:
     trust: Trust  # over the model's window, like every metric
     trust_history: tuple[tuple[Quarter, Trust], ...]  # each quarter's window, so the last one equals `trust`
     insights: tuple[Insight, ...]
+    referred: bool = False  # the level is where a referred account starts (its first window)
 
     @property
     def next_level(self) -> Level | None:
         return self.model.above(self.level)
+
+    @property
+    def steer(self) -> Insight | None:
+        """The insight whose move replaces the level's ("the old curve is ending"), if one fired."""
+        return next((i for i in self.insights if i.steer), None)
+
+    @property
+    def move(self) -> str:
+        steer = self.steer
+        return steer.move if steer is not None else self.level.move
 
     @property
     def open_invest(self) -> int:
@@ -169,7 +184,16 @@ class Evaluator:
 
     def check(self, condition: Condition, values: dict[str, Any], who: str) -> Check:
         held = self.holds(condition, values, who)
-        return Check(condition.text, held, tuple((n, values.get(n)) for n in sorted(condition.names)))
+        reason = "" if held or not condition.fails else self.fill(condition.fails, values, condition.origin, who)
+        return Check(condition.text, held, tuple((n, values.get(n)) for n in sorted(condition.names)), reason)
+
+    def fill(self, template: str, values: dict[str, Any], origin: str, who: str) -> str:
+        """A message template filled with the metric values (the template itself if that fails)."""
+        try:
+            return template.format_map(values)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.fail(origin, f"message '{template}'", who, str(exc))
+            return template
 
     def all_hold(self, conditions: Iterable[Condition], values: dict[str, Any], who: str) -> bool:
         return all(self.holds(c, values, who) for c in conditions)
@@ -180,12 +204,29 @@ def window_of(account: Account, quarter: Quarter, size: int, signals: Iterable[s
     return metrics.window(gather(account), quarter, size, signals)
 
 
-def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> Level:
-    """The first level, highest first, whose conditions all hold; the last level otherwise."""
-    for level in model.levels:
-        if ev.all_hold(level.conditions, window.values, who):
-            return level
-    return model.levels[-1]
+def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> tuple[Level, bool]:
+    """The first level, highest first, whose conditions all hold (the last level otherwise); or the
+    model's referral start when its conditions hold and it is higher. True when it is the referral."""
+    level = next((lv for lv in model.levels if ev.all_hold(lv.conditions, window.values, who)), model.levels[-1])
+    referral = model.referral
+    if referral is not None and referral.level.rank < level.rank and ev.all_hold(referral.conditions, window.values, who):
+        return referral.level, True
+    return level, False
+
+
+def _history(model: LevelModel, quarters: list[Quarter], windows: list[Window], facts: metrics.Facts,
+             ev: Evaluator, slug: str) -> tuple[QuarterLevel, ...]:
+    """Each quarter's level, oldest first; a quarter's window first learns the levels before it."""
+    history: list[QuarterLevel] = []
+    fallback = len(model.levels) - 1
+    for q, w in zip(quarters, windows, strict=True):
+        recent = history[-model.lookback:]
+        best = min(recent, key=lambda h: h.level.rank) if recent else None
+        w.values.update(history_values((history[-1].level.key, history[-1].level.rank) if history else None,
+                                       (best.level.key, best.level.rank) if best else None, fallback))
+        level, referred = choose_level(model, w, ev, f"{slug} {q}")
+        history.append(QuarterLevel(q, level, len(facts.by_quarter.get(q, ())), referred))
+    return tuple(history)
 
 
 def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarter: Quarter,
@@ -196,20 +237,22 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     first = Quarter.of(account.notes[0].date) if account.notes else quarter
     quarters = span(min(first, quarter), quarter)
     windows = [metrics.window(facts, q, model.window, signals, sources=q == quarter) for q in quarters]
-    history = tuple(QuarterLevel(q, choose_level(model, w, ev, f"{account.slug} {q}"), len(facts.by_quarter.get(q, ())))
-                    for q, w in zip(quarters, windows, strict=True))
+    history = _history(model, quarters, windows, facts, ev, account.slug)
     who = f"{account.slug} {quarter}"
-    current, level = windows[-1], history[-1].level
-    finding = _finding(level.conditions, current, ev, who)
+    current, level, referred = windows[-1], history[-1].level, history[-1].referred
+    reached = model.referral.conditions if referred and model.referral else level.conditions
+    finding = _finding(reached, current, ev, who)
     higher = tuple((lv, finding_checks(lv.conditions, current, ev, who)) for lv in model.levels[: level.rank])
     previous = history[-2].level if len(history) > 1 else None
-    values = {**current.values, "level": level.key, "level_rank": level.rank}
+    values = {**current.values, **metrics.level_values(level.key, level.rank, model.height(level), level.title,
+                                                        level.move)}
     insights = tuple(found for rule in rules.insights_for(model)
                      if (found := _insight(rule, values, current, ev, who)) is not None)
     trust_history = tuple((h.quarter, trust_of(w)) for h, w in zip(history, windows, strict=True))
+    steered = any(i.steer for i in insights) and not account.meta.target
     return Verdict(account, model, quarter, current, level, finding, higher, history,
-                   _movement(previous, level), previous, _target(account, model, level), trust_of(current),
-                   trust_history, insights)
+                   _movement(previous, level), previous, level if steered else _target(account, model, level),
+                   trust_of(current), trust_history, insights, referred)
 
 
 def finding_checks(conditions: Iterable[Condition], window: Window, ev: Evaluator, who: str) -> tuple[Check, ...]:
@@ -237,15 +280,16 @@ def _insight(rule: InsightRule, values: dict[str, Any], window: Window, ev: Eval
     checks = tuple(ev.check(c, values, who) for c in rule.conditions)
     if not all(c.holds for c in checks):
         return None
-    try:
-        message = rule.message.format_map(values)
-    except (ValueError, KeyError, TypeError) as exc:
-        ev.fail(rule.origin, f"message of insight '{rule.key}'", who, str(exc))
-        message = rule.message
+    severity, message, move, steer = rule.severity, rule.message, rule.move, rule.steer
+    case = next((c for c in rule.cases if ev.all_hold(c.conditions, values, who)), None)
+    if case is not None:  # the first case that holds says it differently
+        severity, message, move = case.severity or severity, case.message or message, case.move or move
+        steer = steer if case.steer is None else case.steer
     critical = tuple(ev.check(c, values, who) for c in rule.critical_when)
-    severity = "critical" if critical and all(c.holds for c in critical) else rule.severity
-    return Insight(rule.key, rule.title, severity, message, rule.move,
-                   _evidence(window, rule.evidence_metrics), checks + critical)
+    severity = "critical" if critical and all(c.holds for c in critical) else severity
+    return Insight(rule.key, rule.title, severity, ev.fill(message, values, rule.origin, who),
+                   ev.fill(move, values, rule.origin, who), _evidence(window, rule.evidence_metrics),
+                   checks + critical, steer)
 
 
 def _movement(previous: Level | None, current: Level) -> str:

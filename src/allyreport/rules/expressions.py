@@ -42,6 +42,7 @@ _ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, a
             ast.LtE, ast.Gt, ast.GtE, ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant)
 _ALLOWED_TEXT = "metrics, numbers, 'text', comparisons, and/or/not, + - * / // %, if-else and min/max/abs/round"
 RELEVANCE = frozenset(typing.get_args(schema.Relevance))
+LEVEL_NAMES = frozenset({"previous_level", "recent_best_level"})  # a level key, or 'none' in a first quarter
 
 
 def parse(text: str) -> Any:
@@ -68,7 +69,9 @@ def check_condition(text: str, scope: Scope) -> list[str]:
                                                and not node.keywords):
             called = node.func.id if isinstance(node.func, ast.Name) else "?"
             return [f"{quoted} calls '{called}'; conditions may call only {', '.join(FUNCTIONS)}"]
-    problems = [f"unknown metric '{n}'{suggest(n, scope.names)}" for n in sorted(names_in(tree) - scope.names)]
+    problems = [f"'{n}' is known only in insights (the level just assigned); a level can read "
+                "previous_level and previous_rank" if n in INSIGHT_ONLY else f"unknown metric '{n}'{suggest(n, scope.names)}"
+                for n in sorted(names_in(tree) - scope.names)]
     problems += [p for node in ast.walk(tree) if isinstance(node, ast.Compare) for p in _compare_problems(node, scope)]
     if not problems:
         try:
@@ -90,7 +93,8 @@ def _compare_problems(node: ast.Compare, scope: Scope) -> list[str]:
             if not (isinstance(name, ast.Name) and isinstance(other, ast.Constant)):
                 continue
             text = isinstance(other.value, str)
-            allowed = RELEVANCE if name.id == "relevance" else scope.levels if name.id == "level" else frozenset()
+            allowed = (RELEVANCE if name.id == "relevance" else scope.levels if name.id == "level"
+                       else scope.levels | {"none"} if name.id in LEVEL_NAMES and scope.levels else frozenset())
             if name.id in TEXT_METRICS and not text:
                 problems.append(f"'{name.id}' is text; compare it with text such as '{min(allowed, default='x')}'")
             elif name.id in TEXT_METRICS and allowed and other.value not in allowed:

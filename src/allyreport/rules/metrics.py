@@ -20,6 +20,8 @@ from ..notes.data import Source as Source  # where it used to live; tests and fi
 from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta, Action
 from .coverage import PEOPLE_METRICS, PeopleRules, people_metrics
 from .coverage import TEXT as PEOPLE_TEXT
+from .relationship import RELATIONSHIP_METRICS, history_values, is_vague, relationship_metrics
+from .relationship import TEXT as RELATIONSHIP_TEXT
 
 FACTORS = ("reliability", "credibility", "intimacy", "character", "self_orientation")
 RATED = ("reliability", "credibility", "intimacy", "self_orientation")  # what a client rating scores
@@ -51,20 +53,29 @@ METRICS: dict[str, str] = {
     "firm_kept": "firm commitments due in the window and done on or before their date",
     "firm_missed": "firm commitments due in the window not done by their date",
     "reliability_kept": "firm_kept / firm_due (1 when nothing firm fell due)",
+    "delivered": "deliver actions done in the window (repeat work, from the plan and the notes)",
     "open_sell": "sell actions open at the window's end (account plan and notes)",
-    "open_invest": "invest actions open at the window's end (account plan and notes)",
+    "open_invest": "invest actions open at the window's end that pass at least one of the three tests",
+    "open_untested": "invest actions open at the window's end that pass none of the tests: sales in disguise",
     "failing_tests": "open invest actions that do not pass all three tests (own-time, learn, illustrate)",
+    "vague_invest": "open invest actions without a `by` date that are an `intention` or a visit, lunch, "
+                    "coffee or drop-in",
     "days_since_last_note": "days from the last note to the window's end (9999 without notes)",
     "stakeholders_met": "distinct people met in the window (`with`)",
     "stakeholders_listed": "stakeholders listed in account.md",
     "relevance": "'rising', 'steady' or 'declining', from account.md",
     **PEOPLE_METRICS,
+    **RELATIONSHIP_METRICS,
     "level": "the level just assigned, e.g. 'ally' (insights only)",
     "level_rank": "position of that level in its model, 0 = the highest (insights only)",
+    "level_height": "rated levels from the bottom: 1 = the lowest rated level, 0 = unrated (insights only)",
+    "level_title": "the title of the level just assigned (insights only)",
+    "level_move": "the `move` of the level just assigned (insights only)",
 }
 # Metrics whose value is text; a condition compares them with text only.
-TEXT_METRICS = frozenset({"relevance", "level", "trust_gap_factor"}) | PEOPLE_TEXT
-INSIGHT_ONLY = frozenset({"level", "level_rank"})
+TEXT_METRICS = (frozenset({"relevance", "level", "trust_gap_factor", "level_title", "level_move"}) | PEOPLE_TEXT
+                | RELATIONSHIP_TEXT)
+INSIGHT_ONLY = frozenset({"level", "level_rank", "level_height", "level_title", "level_move"})
 
 
 Value = float | int | str
@@ -144,7 +155,12 @@ def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
     """Every metric with a value of its real type (an account without notes), for checking rules."""
     empty = Account("sample", "sample/account.md", AccountMeta(account="Sample", owner="Sample"), "", 1, (), {})
     values = dict(window(gather(empty), Quarter(2000, 1), 1, signals).values)
-    return {**values, "level": "unrated", "level_rank": 0}
+    return {**values, **history_values(None, None, 0), **level_values("unrated", 0, 0, "Unrated", "")}
+
+
+def level_values(key: str, rank: int, height: int, title: str, move: str) -> dict[str, Value]:
+    """The insight-only metrics of the level just assigned."""
+    return {"level": key, "level_rank": rank, "level_height": height, "level_title": title, "level_move": move}
 
 
 class _Sink:
@@ -169,13 +185,16 @@ def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.d
     start, since, end = span
     sink = _Sink(wanted)
     _contexts(notes, sink)
+    # Signals count on business notes only: social time builds no business level (the social
+    # ones are `social_signals`, personal rapport).
+    business = [n for n in notes if n.meta.context != "social" and n.meta.signals]
     for signal in signals:
-        seen = [n for n in notes if signal in n.meta.signals]
+        seen = [n for n in business if signal in n.meta.signals]
         sink.put(signal_metric(signal), len(seen), seen, "signals")
     _trust(notes, sink)
     _client_trust(notes, sink)
     _commitments(f, start, end, sink)
-    _plan(f, end, sink)
+    _plan(f, start, end, sink)
     last = bisect.bisect_right(f.dates, end) - 1
     sink.put("days_since_last_note", (end - f.dates[last]).days if last >= 0 else 9999,
              [f.notes[last]] if last >= 0 else [])
@@ -184,7 +203,8 @@ def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.d
     account = f.account
     sink.put("stakeholders_listed", len(account.meta.stakeholders))
     sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
-    for name, value, evidence, key in people_metrics(account, notes, f.notes, start, since, end, f.people):
+    for name, value, evidence, key in (*people_metrics(account, notes, f.notes, start, since, end, f.people),
+                                       *relationship_metrics(account, notes, f.notes, f.dates, end)):
         sink.put(name, value, evidence, key)
     return Window(start, end, sink.values, sink.sources)
 
@@ -261,14 +281,24 @@ def _commitments(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
     sink.put("reliability_kept", len(kept) / len(due) if due else 1.0, [w.source for w in (missed or due)])
 
 
-def _plan(f: Facts, end: dt.date, sink: _Sink) -> None:
-    open_ = [w for w in f.actions if (w.made is None or w.made <= end) and is_open(w.action, end)]
+def _plan(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
+    """The plan as it stood at the window's end. An investment that passes none of the three
+    tests is not an investment: it is counted apart (`open_untested`), for the sales plan."""
+    known = [w for w in f.actions if w.made is None or w.made <= end]
+    done = [w.source for w in known if w.action.kind == "deliver" and w.action.done is not None
+            and start <= w.action.done <= end]
+    sink.put("delivered", len(done), done)
+    open_ = [w for w in known if is_open(w.action, end)]
     sell = [w.source for w in open_ if w.action.kind == "sell"]
     invest = [w for w in open_ if w.action.kind == "invest"]
     failing = [w.source for w in invest if not set(TESTS) <= set(w.action.tests)]
     sink.put("open_sell", len(sell), sell)
-    sink.put("open_invest", len(invest), [w.source for w in invest])
+    sink.put("open_invest", sum(1 for w in invest if w.action.tests), [w.source for w in invest if w.action.tests])
+    sink.put("open_untested", sum(1 for w in invest if not w.action.tests),
+             [w.source for w in invest if not w.action.tests])
     sink.put("failing_tests", len(failing), failing)
+    vague = [w.source for w in invest if is_vague(w.action)]
+    sink.put("vague_invest", len(vague), vague)
 
 
 def markdown_table(signals: Iterable[str]) -> str:

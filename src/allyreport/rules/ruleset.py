@@ -24,7 +24,7 @@ from ..core.strict import short
 from .coverage import PeopleRules
 from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
-from .rulesfile import Lines, Loc, ModelSpec, RulesFile, line_of, parse_rules_file
+from .rulesfile import CheckSpec, Lines, Loc, ModelSpec, ReferralSpec, RulesFile, line_of, parse_rules_file
 
 SEVERITIES = ("critical", "warning", "info")
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -39,6 +39,7 @@ class Condition:
     parsed: Any  # simpleeval's pre-parsed AST
     names: frozenset[str]
     origin: str  # path:line, for errors found while evaluating
+    fails: str = ""  # a message template: what the explanation says when it does not hold
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,27 @@ class Level:
     behaviour: str
     move: str
     rank: int  # 0 = the highest level of its model
+    source: str = ""
+    idea: str = ""
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referred account's start: `level` while `conditions` hold, when the rules give less."""
+
+    level: Level
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class InsightCase:
+    """What an insight says instead when these conditions hold (None: as the insight says)."""
+
+    conditions: tuple[Condition, ...]
+    severity: str | None
+    message: str | None
+    move: str | None
+    steer: bool | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,10 @@ class InsightRule:
     origin: str
     evidence: tuple[str, ...] = ()  # metrics whose notes are cited; default: the names in `conditions`
     critical_when: tuple[Condition, ...] = ()  # when these hold too, the insight is critical
+    cases: tuple[InsightCase, ...] = ()
+    steer: bool = False
+    source: str = ""
+    idea: str = ""
 
     @property
     def evidence_metrics(self) -> frozenset[str]:
@@ -80,6 +106,14 @@ class LevelModel:
     window: int  # quarters: the review quarter and the ones before it
     levels: tuple[Level, ...]  # highest first; the last is the fallback
     insights: tuple[InsightRule, ...]
+    referral: Referral | None = None
+    lookback: int = 4  # quarters `recent_best_rank` looks back
+
+    def height(self, level: Level) -> int:
+        """Rated levels counted from the bottom: 1 = the lowest rated level, 0 = not rated."""
+        if not level.rated:
+            return 0
+        return sum(1 for lv in self.levels[level.rank:] if lv.rated)
 
     def level(self, key: str) -> Level:
         return next(level for level in self.levels if level.key == key)
@@ -247,6 +281,7 @@ class _Compiler:
             self.report(src, line_of(lines, base), f"model '{key}' needs at least one level")
         levels: list[Level] = []
         seen: dict[str, int] = {}
+        level_scope = Scope(names, sample, frozenset(lv.key for lv in spec.levels))
         for i, lv in enumerate(spec.levels):
             field = _Field(lv.when, src, lines, (*base, "levels", i, "when"))
             line = line_of(lines, (*base, "levels", i, "key"))
@@ -254,16 +289,30 @@ class _Compiler:
             if lv.key in seen:
                 self.report(src, line, f"level '{lv.key}' appears twice in model '{key}' (first on line {seen[lv.key]})")
             seen.setdefault(lv.key, line)
-            conditions = self._conditions(field, Scope(names, sample, frozenset()))
+            conditions = self._conditions(field, level_scope)
             levels.append(Level(lv.key, lv.title or lv.key, conditions, lv.rated, lv.wins_work_by or "",
-                                lv.summary or "", lv.behaviour or "", lv.move or "", i))
+                                lv.summary or "", lv.behaviour or "", lv.move or "", i, lv.source or "", lv.idea or ""))
         scope = Scope(names | INSIGHT_ONLY, sample, frozenset(seen))
         insights = []
         for i, ins in enumerate(spec.insights):
             fields = _fields(ins, src, lines, (*base, "insights", i))
             if ins.enabled and (rule := self._insight(fields, scope)) is not None:
                 insights.append(rule)
-        return LevelModel(key, spec.title or key, spec.credit or "", spec.window, tuple(levels), tuple(insights))
+        referral = self._referral(spec.referral, levels, level_scope, _Field(None, src, lines, (*base, "referral")))
+        return LevelModel(key, spec.title or key, spec.credit or "", spec.window, tuple(levels), tuple(insights),
+                          referral, spec.lookback)
+
+    def _referral(self, spec: ReferralSpec | None, levels: list[Level], scope: Scope, at: _Field) -> Referral | None:
+        if spec is None:
+            return None
+        level = next((lv for lv in levels if lv.key == spec.level), None)
+        if level is None:
+            keys = frozenset(lv.key for lv in levels)
+            self.report(at.src, at.line("level"), f"referral level '{spec.level}' is not a level of this model"
+                                                  f"{suggest(spec.level, keys, 'levels')}")
+            return None
+        when = _Field(spec.when, at.src, at.lines, (*at.loc, "when"))
+        return Referral(level, self._conditions(when, scope))
 
     def _insight(self, fields: dict[str, _Field], scope: Scope) -> InsightRule | None:
         key = fields["key"]
@@ -284,24 +333,56 @@ class _Compiler:
                 if name not in scope.names:
                     self.report(fields["evidence"].src, fields["evidence"].line(i),
                                 f"evidence names unknown metric '{name}'{suggest(name, scope.names)}")
-        conditions = self._conditions(fields["when"], Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
-        critical = (self._conditions(fields["critical_when"], Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels))
-                    if value.get("critical_when") else ())
+        if "move" in fields:
+            self._template(fields["move"], scope)
+        scope = Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels)
+        conditions = self._conditions(fields["when"], scope)
+        critical = self._conditions(fields["critical_when"], scope) if value.get("critical_when") else ()
+        cases = tuple(self._case(case, fields["cases"], i, scope) for i, case in enumerate(value.get("cases") or ()))
         return InsightRule(key.value, value.get("title") or key.value, severity, conditions, message.value,
-                           value.get("move") or "", key.where(), tuple(value.get("evidence") or ()), critical)
+                           value.get("move") or "", key.where(), tuple(value.get("evidence") or ()), critical,
+                           cases, bool(value.get("steer")), value.get("source") or "", value.get("idea") or "")
+
+    def _template(self, field: _Field, scope: Scope, *more: Any) -> None:
+        for problem in message_problems(field.value, scope):
+            self.report(field.src, field.line(*more), problem)
+
+    def _case(self, case: dict[str, Any], field: _Field, i: int, scope: Scope) -> InsightCase:
+        severity = case.get("severity")
+        if severity is not None and severity not in SEVERITIES:
+            self.report(field.src, field.line(i, "severity"),
+                        f"severity must be one of {', '.join(SEVERITIES)}, got '{severity}'")
+        for name in ("message", "move"):
+            if case.get(name):
+                self._template(_Field(case[name], field.src, field.lines, (*field.loc, i, name)), scope)
+        when = _Field(case["when"], field.src, field.lines, (*field.loc, i, "when"))
+        return InsightCase(self._conditions(when, scope), severity, case.get("message"), case.get("move"),
+                           case.get("steer"))
 
     def _conditions(self, field: _Field, scope: Scope) -> tuple[Condition, ...]:
         result = []
-        for i, text in enumerate(field.value):
+        for i, item in enumerate(field.value):
             where = (i,) if field.lines.get((*field.loc, i)) is not None else ()
             line = field.line(*where)
+            text, fails = _condition_parts(item)
             problems = check_condition(text, scope)
+            if fails:
+                problems += message_problems(fails, scope)
             for problem in problems:
                 self.report(field.src, line, problem)
             if not problems:
                 names = frozenset(names_in(ast.parse(text.strip(), mode="eval")))
-                result.append(Condition(text, parse(text), names, f"{field.src}:{line}"))
+                result.append(Condition(text, parse(text), names, f"{field.src}:{line}", fails))
         return tuple(result)
+
+
+def _condition_parts(item: Any) -> tuple[str, str]:
+    """A `when` item: an expression, or `{check: expression, fails: sentence}` (a dict once merged)."""
+    if isinstance(item, str):
+        return item, ""
+    if isinstance(item, CheckSpec):
+        return item.check, item.fails
+    return str(item["check"]), str(item.get("fails") or "")
 
 
 def _enabled(fields: dict[str, _Field]) -> bool:

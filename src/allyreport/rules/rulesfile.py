@@ -34,7 +34,14 @@ def _as_conditions(value: Any) -> Any:
     return tuple(("True" if item else "False") if isinstance(item, bool) else item for item in items)
 
 
-When = Annotated[tuple[Text, ...], BeforeValidator(_as_conditions)]
+class CheckSpec(Strict):
+    """A condition with the sentence the explanation gives when it does not hold."""
+
+    check: Text
+    fails: Text
+
+
+When = Annotated[tuple[Text | CheckSpec, ...], BeforeValidator(_as_conditions)]
 
 
 class LevelSpec(Strict):
@@ -46,6 +53,18 @@ class LevelSpec(Strict):
     summary: Text | None = None
     behaviour: Text | None = None
     move: Text | None = None
+    source: Text | None = None  # where the idea comes from (docs/rules.md shows it)
+    idea: Text | None = None  # the idea behind the conditions, in one line
+
+
+class CaseSpec(Strict):
+    """A variant of an insight: the first case whose conditions hold changes what it says."""
+
+    when: When
+    severity: Text | None = None
+    message: Text | None = None
+    move: Text | None = None
+    steer: StrictBool | None = None
 
 
 class InsightSpec(Strict):
@@ -57,14 +76,27 @@ class InsightSpec(Strict):
     move: Text | None = None
     evidence: tuple[Text, ...] | None = None
     critical_when: When | None = None
+    cases: tuple[CaseSpec, ...] | None = None
+    steer: StrictBool | None = None  # its move replaces the level's on the plan and in explain
+    source: Text | None = None
+    idea: Text | None = None
     enabled: StrictBool = True
+
+
+class ReferralSpec(Strict):
+    """Where an account introduced by someone high on the client's scale starts."""
+
+    level: Text
+    when: When
 
 
 class ModelSpec(Strict):
     title: Text | None = None
     credit: Text | None = None
     window: StrictInt = Field(default=2, ge=1, le=8)
+    lookback: StrictInt = Field(default=4, ge=1, le=8)
     levels: tuple[LevelSpec, ...] = ()
+    referral: ReferralSpec | None = None
     insights: tuple[InsightSpec, ...] = ()
     enabled: StrictBool = True
 
@@ -96,7 +128,16 @@ def parse_rules_file(name: str, text: str) -> tuple[RulesFile | None, Lines, lis
     try:
         return RulesFile.model_validate(value), lines, []
     except ValidationError as exc:
-        return None, {}, [Diagnostic(name, line_of(lines, loc), message) for loc, message in map(_error, exc.errors())]
+        errors = [e for e in exc.errors() if not _other_branch(e)]
+        return None, {}, [Diagnostic(name, line_of(lines, loc), message) for loc, message in map(_error, errors)]
+
+
+def _other_branch(err: Any) -> bool:
+    """A `when` item is text or {check, fails}: report only the branch the item was written as."""
+    loc = err["loc"]
+    if "CheckSpec" in loc:
+        return loc[-1] == "CheckSpec" and not isinstance(err.get("input"), dict)
+    return "constrained-str" in loc and isinstance(err.get("input"), dict) and "when" in loc
 
 
 def line_of(lines: Lines, loc: Loc) -> int:
@@ -105,7 +146,7 @@ def line_of(lines: Lines, loc: Loc) -> int:
     return lines.get(loc, 0) + 1
 
 
-_ARTEFACT = re.compile(r"function-|nullable|constrained-|\[")
+_ARTEFACT = re.compile(r"function-|nullable|constrained-|CheckSpec|\[")
 
 
 def _error(err: Any) -> tuple[Loc, str]:
