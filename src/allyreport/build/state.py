@@ -19,7 +19,7 @@ from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
 from .publish import MARKER
 from .stats import Stat, out_stat
-from .store import Ledger, load_amended, save_amended
+from .store import Ledger, Record
 
 if TYPE_CHECKING:
     from ..rules.engine import Failure
@@ -72,23 +72,23 @@ class State:
     portfolio_page: str = ""  # what the portfolio page and levels.json were made from, but the accounts' results
 
 
-def _state_paths(out: Path) -> tuple[Path, Path]:
-    return cache_folder(out) / f"{out.name}.build", cache_folder(out) / f"{out.name}.delta"
+def _state_record(out: Path) -> Record:
+    return Record(cache_folder(out) / f"{out.name}.build", cache_folder(out) / f"{out.name}.delta")
 
 
 def load_state(out: Path) -> State | None:
     """The last build's record: the full one, amended by the delta written after it, if any."""
-    stored = load_amended(*_state_paths(out))
+    stored = _state_record(out).load()
     if stored is None or not isinstance(stored.head, State):
         return None
     return replace(stored.head, accounts=stored.accounts, ledger=stored.ledger)
 
 
 def save_state(out: Path, state: State, before: State | None, changed: set[str]) -> State:
-    """Write the record (as a delta on the last full one when few accounts changed: `store`); the
-    state as `load_state` will read it."""
-    ledger = save_amended(*_state_paths(out), replace(state, accounts={}, ledger=None), state.accounts,
-                          before.ledger if before is not None else None, changed)
+    """Write the record (as a delta on the last full one when few accounts changed: `store.Record`);
+    the state as `load_state` will read it."""
+    ledger = _state_record(out).save(replace(state, accounts={}, ledger=None), state.accounts,
+                                     before.ledger if before is not None else None, changed)
     return replace(state, ledger=ledger)
 
 

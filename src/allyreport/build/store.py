@@ -4,7 +4,7 @@ Two records are kept per output folder, the notes' files (`survey`) and the last
 (`state`), each a few small fields (the head) and one entry per account. Most builds change
 a few accounts of thousands, so a record is written as a full file once and then as a small
 delta on it: the head and the accounts changed since the full file, and the full file's
-accounts that are gone. Both records use `load_amended` and `save_amended`.
+accounts that are gone. Both records are a `Record`, whose `load` and `save` are that scheme.
 """
 
 from __future__ import annotations
@@ -79,36 +79,42 @@ class Amended(NamedTuple):
     ledger: Ledger
 
 
-def load_amended(full: Path, delta: Path, plain: bool = False) -> Amended | None:
-    """The full file, amended by the delta written after it (if any); None if there is none."""
-    stored = read(full, plain)
-    if not (isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[2], dict)):
-        return None
-    token, head, accounts = stored
-    amended: dict[str, Any] = {}
-    removed: list[str] = []
-    extra = read(delta, plain)
-    if isinstance(extra, tuple) and len(extra) == 4 and extra[0] == token and isinstance(extra[2], dict):
-        _, head, amended, removed = extra
-        accounts = {slug: a for slug, a in accounts.items() if slug not in removed}
-        accounts.update(amended)
-    return Amended(head, dict(sorted(accounts.items())),
-                   Ledger(token, frozenset(accounts), frozenset(amended), frozenset(removed)))
+class Record(NamedTuple):
+    """Where one record lives: its full file and the delta written after it."""
 
+    full: Path
+    delta: Path
+    plain: bool = False  # built-in types only: marshal instead of pickle
 
-def save_amended(full: Path, delta: Path, head: Any, accounts: dict[str, Any], before: Ledger | None,
-                 changed: set[str], plain: bool = False) -> Ledger:
-    """Write a record: a delta on the last full file when few accounts changed since it, else a full
-    file. The ledger `load_amended` will read with it."""
-    holds = _amendment(before, set(accounts), changed) if before is not None else None
-    if before is not None and holds is not None:
-        amended, removed = holds
-        write(delta, (before.token, head, {slug: accounts[slug] for slug in sorted(amended)}, sorted(removed)), plain)
-        return Ledger(before.token, frozenset(accounts), amended, removed)
-    delta.unlink(missing_ok=True)
-    token = time.time_ns()
-    write(full, (token, head, accounts), plain)
-    return Ledger(token, frozenset(accounts), frozenset(), frozenset())
+    def load(self) -> Amended | None:
+        """The full file, amended by the delta written after it (if any); None if there is none."""
+        stored = read(self.full, self.plain)
+        if not (isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[2], dict)):
+            return None
+        token, head, accounts = stored
+        amended: dict[str, Any] = {}
+        removed: list[str] = []
+        extra = read(self.delta, self.plain)
+        if isinstance(extra, tuple) and len(extra) == 4 and extra[0] == token and isinstance(extra[2], dict):
+            _, head, amended, removed = extra
+            accounts = {slug: a for slug, a in accounts.items() if slug not in removed}
+            accounts.update(amended)
+        return Amended(head, dict(sorted(accounts.items())),
+                       Ledger(token, frozenset(accounts), frozenset(amended), frozenset(removed)))
+
+    def save(self, head: Any, accounts: dict[str, Any], before: Ledger | None, changed: set[str]) -> Ledger:
+        """A delta on the last full file when few accounts changed since it, else a full file; the
+        ledger `load` will read with it."""
+        holds = _amendment(before, set(accounts), changed) if before is not None else None
+        if before is not None and holds is not None:
+            amended, removed = holds
+            write(self.delta, (before.token, head, {slug: accounts[slug] for slug in sorted(amended)}, sorted(removed)),
+                  self.plain)
+            return Ledger(before.token, frozenset(accounts), amended, removed)
+        self.delta.unlink(missing_ok=True)
+        token = time.time_ns()
+        write(self.full, (token, head, accounts), self.plain)
+        return Ledger(token, frozenset(accounts), frozenset(), frozenset())
 
 
 def _amendment(before: Ledger, now: set[str], changed: set[str]) -> tuple[frozenset[str], frozenset[str]] | None:

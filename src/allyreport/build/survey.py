@@ -23,7 +23,7 @@ from ..core.diagnostics import Diagnostic
 from ..notes.dates import note_date
 from ..notes.layout import FileJob, Layout, discover
 from .stats import Stat, content_hash, file_stat, out_stat, trusted
-from .store import Ledger, load_amended, save_amended
+from .store import Ledger, Record
 from .workers import beside, fork_map, slices, workers_for
 
 FileRow = tuple[str, str]  # path inside the notes folder, kind
@@ -101,14 +101,14 @@ class FilesRecord(NamedTuple):
     ledger: Ledger | None = None  # how it was stored (None: not read from disk)
 
 
-def _files_paths(out: Path) -> tuple[Path, Path]:
-    return cache_folder(out) / f"{out.name}.files", cache_folder(out) / f"{out.name}.files-delta"
+def _files_record(out: Path) -> Record:
+    return Record(cache_folder(out) / f"{out.name}.files", cache_folder(out) / f"{out.name}.files-delta", plain=True)
 
 
 def _load_files(out: Path, where: tuple[str, str]) -> FilesRecord | None:
-    """The record as the last build left it (`store.load_amended`), if it is of this notes folder."""
+    """The record as the last build left it (`store.Record.load`), if it is of this notes folder."""
     try:
-        stored = load_amended(*_files_paths(out), plain=True)
+        stored = _files_record(out).load()
         if stored is None or tuple(stored.head["where"]) != where:
             return None
         head = stored.head
@@ -180,7 +180,7 @@ def _finish(record: FilesRecord | None, fresh: FilesRecord, names: dict[str, tup
     old = record.accounts if record else {}
     shown = fresh.where[1]
     accounts = {slug: old[slug] for slug in names if slug not in differ}
-    accounts.update(_rehash(sorted(differ.items()), names, old, started, base, shown, scan))
+    accounts.update(_rehash(sorted(differ.items()), names, old, started, (base, shown), scan))
     result = Survey(base, shown, list(fresh.problems), dict(sorted(accounts.items())), damaged)
     fresh = fresh._replace(accounts=result.accounts)
     if record is None or differ or fresh.folders != record.folders or fresh.problems != record.problems \
@@ -231,9 +231,10 @@ def _stats_changed(items: list[tuple[str, tuple[str, str]]], old: dict[str, Acco
 
 
 def _rehash(pending: list[tuple[str, bytes]], names: dict[str, tuple[str, str]], old: dict[str, AccountFiles],
-            started: int, base: str, shown: str, scan: Scan) -> dict[str, AccountFiles]:
+            started: int, where: tuple[str, str], scan: Scan) -> dict[str, AccountFiles]:
     """The accounts whose stats changed: a file whose stat is as recorded keeps its hash and date,
-    the others are read."""
+    the others are read. `where`: the notes folder, and how it is shown."""
+    base, shown = where
     known: dict[str, tuple[Stat | None, str, int]] = {}
     for slug, _ in pending:
         if slug in old:
@@ -272,8 +273,8 @@ def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, chang
                 for slug, a in fresh.accounts.items()}
     head = {"where": fresh.where, "since": fresh.since, "folders": fresh.folders,
             "problems": [(p.path, p.line, p.message, p.severity, p.column) for p in fresh.problems]}
-    ledger = save_amended(*_files_paths(out), head, {slug: tuple(a) for slug, a in accounts.items()},
-                          before.ledger if before else None, changed, plain=True)
+    ledger = _files_record(out).save(head, {slug: tuple(a) for slug, a in accounts.items()},
+                                     before.ledger if before else None, changed)
     return fresh._replace(accounts=accounts, ledger=ledger)
 
 

@@ -54,8 +54,9 @@ def _svg(height: float, title: str, description: str, css: str, body: list[str])
     return Markup(head + "".join(body) + "</svg>")
 
 
-def _text(x: float, y: float, text: str, anchor: str = "middle", size: float = 11, fill: str = MUTED,
+def _text(at: tuple[float, float], text: str, anchor: str = "middle", size: float = 11, fill: str = MUTED,
           extra: str = "") -> str:
+    x, y = at
     return (f'<text x="{n(x)}" y="{n(y)}" text-anchor="{anchor}" font-size="{n(size)}" fill="{fill}"{extra}>'
             f"{escape(text)}</text>")
 
@@ -77,7 +78,7 @@ def level_timeline(history: Sequence[QuarterLevel], levels: Sequence[Level]) -> 
     for lv in levels:
         y = top + row * lv.rank + row / 2
         body.append(_hline(left - 6, WIDTH - right, y))
-        body.append(_text(left - 12, y + 4, lv.title, "end", fill=INK if lv.rated else MUTED))
+        body.append(_text((left - 12, y + 4), lv.title, "end", fill=INK if lv.rated else MUTED))
     points = [(left + slot * (i + 0.5), top + row * h.level.rank + row / 2) for i, h in enumerate(history)]
     steps = []
     for i, (x, y) in enumerate(points):
@@ -88,7 +89,7 @@ def level_timeline(history: Sequence[QuarterLevel], levels: Sequence[Level]) -> 
         last = i == len(points) - 1
         body.append(f'<circle cx="{n(x)}" cy="{n(y)}" r="{5.5 if last else 3.5}" fill="{"#1d4e89" if last else "#fff"}" '
                      f'stroke="#1d4e89" stroke-width="2"><title>{h.quarter}: {escape(h.level.title)}</title></circle>')
-        body.append(_text(x, height - 8, str(h.quarter), size=10.5, fill=INK if last else MUTED,
+        body.append(_text((x, height - 8), str(h.quarter), size=10.5, fill=INK if last else MUTED,
                           extra=' font-weight="700"' if last else ""))
     said = ", ".join(f"{h.quarter} {h.level.title}" for h in history)
     return _svg(height, "Level by quarter", f"Level by quarter: {said}.", "level-timeline", body)
@@ -128,7 +129,7 @@ def context_mix(quarters: Sequence[Quarter], counts: Sequence[dict[str, int]], p
     body = [_defs(prefix)]
     for tick in ticks:
         body.append(_hline(left, WIDTH - right, base - tick * scale))
-        body.append(_text(left - 6, base - tick * scale + 4, str(tick), "end"))
+        body.append(_text((left - 6, base - tick * scale + 4), str(tick), "end"))
     for i, (q, c) in enumerate(zip(quarters, counts, strict=True)):
         x, y = left + i * slot + (slot - bar) / 2, float(base)
         for context in CONTEXTS:
@@ -137,13 +138,13 @@ def context_mix(quarters: Sequence[Quarter], counts: Sequence[dict[str, int]], p
                 y -= h
                 body.append(f'<rect x="{n(x)}" y="{n(y)}" width="{n(bar)}" height="{n(h)}" fill="{_fill(context, prefix)}" '
                             f'stroke="{INK}" stroke-width="0.6"><title>{q}: {c[context]} {context}</title></rect>')
-        body.append(_text(x + bar / 2, y - 4, str(sum(c.values())), size=10.5, fill=INK))
-        body.append(_text(x + bar / 2, base + 16, str(q), size=10.5))
+        body.append(_text((x + bar / 2, y - 4), str(sum(c.values())), size=10.5, fill=INK))
+        body.append(_text((x + bar / 2, base + 16), str(q), size=10.5))
     x = left
     for context in CONTEXTS:
         body.append(f'<rect x="{n(x)}" y="{n(base + 30)}" width="14" height="14" fill="{_fill(context, prefix)}" '
                     f'stroke="{INK}" stroke-width="0.6"/>')
-        body.append(_text(x + 20, base + 41, context, "start", fill=INK))
+        body.append(_text((x + 20, base + 41), context, "start", fill=INK))
         x += 100
     said = "; ".join(f"{q}: " + (", ".join(f"{c[k]} {k}" for k in CONTEXTS if c.get(k)) or "no notes")
                      for q, c in zip(quarters, counts, strict=True))
@@ -186,9 +187,9 @@ def _line_chart(points: Sequence[tuple[Quarter, Trust]], series: Sequence[tuple[
     body: list[str] = []
     for tick in ticks:
         body.append(_hline(left, WIDTH - right, base - tick / top_value * plot))
-        body.append(_text(left - 6, base - tick / top_value * plot + 4, f"{tick:g}", "end"))
+        body.append(_text((left - 6, base - tick / top_value * plot + 4), f"{tick:g}", "end"))
     for i, (q, _) in enumerate(points):
-        body.append(_text(left + slot * (i + 0.5), base + 16, str(q), size=10.5))
+        body.append(_text((left + slot * (i + 0.5), base + 16), str(q), size=10.5))
     ends: list[tuple[float, str]] = []
     for attribute, label, colour, dash in series:
         values = [getattr(t, attribute) for _, t in points]
@@ -202,7 +203,7 @@ def _line_chart(points: Sequence[tuple[Quarter, Trust]], series: Sequence[tuple[
             body.append(f'<circle cx="{n(left + slot * (len(points) - 0.5))}" cy="{n(y)}" r="3" fill="{colour}"/>')
             ends.append((y, f"{label} {values[-1]:.1f}"))
     for y, text in _spread(ends, 13, top, base):
-        body.append(_text(WIDTH - right + 8, y + 4, text, "start", fill=INK))
+        body.append(_text((WIDTH - right + 8, y + 4), text, "start", fill=INK))
     return body, base + 26
 
 
@@ -229,7 +230,7 @@ def tq_line(points: Sequence[tuple[Quarter, Trust]]) -> Markup:
     slot = (WIDTH - left - right) / max(len(points), 1)
     for i, (_, t) in enumerate(points):
         if t.tq is not None:
-            body.append(_text(left + slot * (i + 0.5), base - t.tq / ticks[-1] * plot - 8, f"{t.tq:.1f}",
+            body.append(_text((left + slot * (i + 0.5), base - t.tq / ticks[-1] * plot - 8), f"{t.tq:.1f}",
                               size=10, fill=INK))
     said = ", ".join(f"{q} {t.tq:.1f}" if t.tq is not None else f"{q} no reading" for q, t in points)
     return _svg(height, "Trust quotient per quarter", f"Trust quotient (R + C + I) / S per quarter: {said}.",
