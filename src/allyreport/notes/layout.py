@@ -92,16 +92,18 @@ def account_files(folder: str, shown: str, slug: str, root: Path,
                    seen: Layout) -> tuple[list[FileJob], list[Diagnostic]]:
     jobs: list[FileJob] = []
     problems: list[Diagnostic] = []
-    _walk(folder, shown, slug, root, jobs, problems, seen, top=True)
+    _walk(folder, shown, (slug, root), (jobs, problems), seen, top=True)
     if not any(job.kind == "account" for job in jobs):
         problems.append(Diagnostic(f"{shown}/{ACCOUNT_FILE}", 0, f"account '{slug}' has no {ACCOUNT_FILE}; "
                                                                  f"create it with: allyreport new {slug}"))
     return jobs, problems
 
 
-def _walk(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], problems: list[Diagnostic],
+def _walk(folder: str, shown: str, where: tuple[str, Path], found: tuple[list[FileJob], list[Diagnostic]],
           seen: Layout, top: bool) -> None:
-    """Notes in an account folder and its subfolders; scandir gives file type and symlink-ness without a stat."""
+    """Notes in an account folder and its subfolders (`where`: the account's slug and the notes
+    folder; `found`: the files and problems so far); scandir gives file type and symlink-ness without a stat."""
+    (slug, root), (jobs, problems) = where, found
     seen.folders.append(folder)
     subfolders = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
@@ -127,7 +129,7 @@ def _walk(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], p
             kind = "account" if is_account else "note" if entry.name.endswith(".md") else "image"
             jobs.append(FileJob(display, entry.path, kind, slug))
     for path, display in subfolders:
-        _walk(path, display, slug, root, jobs, problems, seen, top=False)
+        _walk(path, display, where, found, seen, top=False)
 
 
 def _pictures(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob], seen: Layout) -> None:

@@ -237,7 +237,7 @@ def attach_pictures(account: Account, images: dict[str, str], folder_real: str,
         found: dict[str, Picture] = {}
         for src, at in image_sources(body, line):
             try:
-                mime, data = _load(src, path, folder, images, folder_real, max_bytes, loaded)
+                mime, data = _load(src, path, (folder, folder_real), images, max_bytes, loaded)
             except Refused as exc:
                 problems.append(Diagnostic(path, at, str(exc)))
                 continue
@@ -255,8 +255,10 @@ def attach_pictures(account: Account, images: dict[str, str], folder_real: str,
     return replace(account, notes=tuple(notes), pictures=profile), problems
 
 
-def _load(src: str, path: str, folder: str, images: dict[str, str], folder_real: str, max_bytes: int,
+def _load(src: str, path: str, folders: tuple[str, str], images: dict[str, str], max_bytes: int,
           loaded: dict[str, tuple[str, bytes] | Refused]) -> tuple[str, bytes]:
+    """A picture's type and bytes (`folders`: the account folder as shown, and its real path)."""
+    folder, folder_real = folders
     if src.lower().startswith("data:"):
         return load_data_uri(src, max_bytes)
     target = resolve(src, path, folder, images)

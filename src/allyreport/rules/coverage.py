@@ -80,10 +80,12 @@ def days_since(person: Stakeholder, last: Note | None, end: dt.date) -> int | No
     return (end - person.joined).days if person.joined is not None else None
 
 
-def people_metrics(account: Account, notes: Sequence[Note], history: Sequence[Note], start: dt.date,
-                   since: dt.date, end: dt.date, rules: PeopleRules) -> list[Put]:
-    """The coverage metrics of one window: `notes` in start..end, `history` every note of the
-    account (oldest first), `since` where "the window or the one before" begins."""
+def people_metrics(account: Account, notes: Sequence[Note], history: Sequence[Note],
+                   span: tuple[dt.date, dt.date, dt.date], rules: PeopleRules) -> list[Put]:
+    """The coverage metrics of one window: `notes` in start..end (`span` is start, since, end),
+    `history` every note of the account (oldest first), `since` where "the window or the one
+    before" begins."""
+    _, since, end = span
     listed = account.meta.stakeholders
     current = [(i, p) for i, p in enumerate(listed) if p.current(end)]
     everyone = _stakeholder_lines(account)

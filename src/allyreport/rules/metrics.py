@@ -203,7 +203,7 @@ def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.d
     account = f.account
     sink.put("stakeholders_listed", len(account.meta.stakeholders))
     sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
-    for name, value, evidence, key in (*people_metrics(account, notes, f.notes, start, since, end, f.people),
+    for name, value, evidence, key in (*people_metrics(account, notes, f.notes, (start, since, end), f.people),
                                        *relationship_metrics(account, notes, f.notes, f.dates, end)):
         sink.put(name, value, evidence, key)
     return Window(start, end, sink.values, sink.sources)
