@@ -278,6 +278,9 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
                          (portfolio_pdf, page), outcome)
     except OSError as exc:
         raise Published(exc) from exc
+    except BaseException as exc:  # interrupted: say which output stands (cli.main)
+        exc.add_note("published")
+        raise
     if memory is not None:
         memory.state, memory.records = kept[0], {j.slug: kept[1].get(j.slug) or previous[j.slug] for j in judged}
     return outcome

@@ -16,8 +16,11 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from ..core.processes import as_worker, signals_blocked
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -58,7 +61,9 @@ def fork_map(task: Callable[[int], T], parts: int) -> list[T]:
         return [task(i) for i in range(parts)]
     _TASK = task
     try:
-        with multiprocessing.get_context("fork").Pool(parts - 1) as pool:
+        with signals_blocked():  # the workers start with SIGINT ignored, dying with this process
+            pool = multiprocessing.get_context("fork").Pool(parts - 1, as_worker, (os.getpid(),))
+        with pool:  # leaving it, however, terminates the workers
             pending = pool.map_async(_run_slice, range(1, parts), chunksize=1)
             first = task(0)  # this process takes the first slice: one slice fewer to pickle back
             return [first, *pending.get()]
@@ -74,10 +79,13 @@ def beside(there: Callable[[], T], here: Callable[[], U]) -> tuple[T, U]:
     """there() in a forked process while this one runs here(): two cores for a short job, with
     none of a pool's start-up cost. If the forked process fails, this one runs there() itself."""
     read, write = os.pipe()
-    pid = os.fork()
+    parent = os.getpid()
+    with signals_blocked():
+        pid = os.fork()
     if pid == 0:  # the child: send the pickled result, then leave without running any cleanup
         code = 1
         try:
+            as_worker(parent)
             os.close(read)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(pickle.dumps(there(), protocol=pickle.HIGHEST_PROTOCOL))
@@ -87,6 +95,9 @@ def beside(there: Callable[[], T], here: Callable[[], U]) -> tuple[T, U]:
     os.close(write)
     try:
         mine = here()
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         with os.fdopen(read, "rb") as pipe:
             data = pipe.read()

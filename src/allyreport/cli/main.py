@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
+from ..core.processes import Terminated, on_sigterm_raise, release_workers
 
 
 def _common(parser: argparse.ArgumentParser, notes_flag: bool = True) -> None:
@@ -82,11 +83,16 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    on_sigterm_raise()
     try:
         return _dispatch(args)
-    except KeyboardInterrupt:
-        print("allyreport: interrupted; the previous output is unchanged", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:  # one line, whichever worker was busy
+        stands = "the new output is in place" if "published" in getattr(exc, "__notes__", ()) \
+            else "the previous output is unchanged"
+        how, code = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+        release_workers()
+        print(f"allyreport: {how}; {stands}", file=sys.stderr)
+        return code
     except Exception as exc:
         if getattr(args, "debug", False):
             raise

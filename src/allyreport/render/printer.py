@@ -31,6 +31,7 @@ import jinja2
 import ttf_opensans
 
 from ..core.diagnostics import Diagnostic, display_path
+from ..core.processes import as_worker, quiet_resource_tracker, signals_blocked
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
@@ -293,7 +294,11 @@ def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int,
     """At most a few documents per worker in flight, so 4,000 documents are never all in memory."""
     problems: list[Diagnostic] = []
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited font state
-    with cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(setup,)) as pool:
+    quiet_resource_tracker()
+    with signals_blocked():
+        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                      initargs=(setup, os.getpid()))
+    try:
         pending: set[cf.Future[list[Diagnostic]]] = set()
         for job in jobs:
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
@@ -304,18 +309,30 @@ def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int,
                         tick(0)
             if problems:  # the build fails: print no more
                 break
-            pending.add(pool.submit(_print_in_worker, job, str(stage / job.name)))
+            with signals_blocked():  # a worker may be started here (see core.processes)
+                pending.add(pool.submit(_print_in_worker, job, str(stage / job.name)))
         for future in cf.as_completed(pending):
             problems += future.result()
             if tick:
                 tick(0)
+    except BaseException:  # interrupted, or a worker failed: stop the others now, not after their documents
+        _stop(pool)
+        raise
+    pool.shutdown()
     return problems
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    for process in list((pool._processes or {}).values()):  # no public way to stop a busy worker
+        process.kill()  # not SIGTERM: one still starting holds it blocked (core.processes)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 _WORKER: list[Printer] = []
 
 
-def _start_worker(setup: Setup) -> None:
+def _start_worker(setup: Setup, parent: int) -> None:
+    as_worker(parent)
     _WORKER.append(Printer(setup))
 
 
