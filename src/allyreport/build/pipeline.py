@@ -385,15 +385,17 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
 
     stage, prints = folders
     if same is not None:
-        common = ["index.html", "levels.json", *sorted(n for n in same.published if n.startswith("assets/"))]
+        common = ["index.html", *SHEETS, *sorted(n for n in same.published if n.startswith("assets/"))]
         if not in_place:
             link_into(options.out, common, stage)
         problems: list[Diagnostic] = []
     else:
-        (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
+        entries = [j.json for j in judged if j.json is not None]
+        (stage / "levels.json").write_text(levels_json(entries), "utf-8")
+        _sheets(project, stage, entries)
         problems = render_portfolio(project, site_environment(options), options, stage,
                                     {j.slug: j.row for j in judged})
-        common = ["index.html", "levels.json", *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
+        common = ["index.html", *SHEETS, *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
     if problems or not options.pdf:
         return common, "", problems
     from ..render.documents import PdfJob, document_templates, pdf_environment, portfolio_document
@@ -420,6 +422,21 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
 
     return common, digest, print_documents(documents(), project.settings, options, stage, len(jobs),
                                            progress.stage("Printing PDFs", len(jobs)))
+
+
+SHEETS = ("levels.json", "levels.csv", "levels.xlsx")  # the portfolio's data, drawn from the same entries
+
+
+def _sheets(project: Project, stage: Path, entries: list[str]) -> None:
+    """levels.csv and levels.xlsx, from the same entries as levels.json."""
+    import json
+
+    from ..render.sheets import levels_csv, write_levels_xlsx
+
+    rows = [json.loads(entry) for entry in entries]
+    (stage / "levels.csv").write_text(levels_csv(rows, project.as_of), "utf-8", newline="")
+    title = f"{project.settings.spec.firm}: relationship levels, {project.quarter}"
+    write_levels_xlsx(stage / "levels.xlsx", rows, project.as_of, title)
 
 
 def _remember(options: Options, index: StatIndex, key: str, accounts_key: str, whole: str, survey: Survey,

@@ -15,6 +15,7 @@ from ..config.options import Options
 from ..config.settings import Settings, load_settings
 from ..core.diagnostics import Diagnostic, display_path, errors_only
 from ..render.json_report import verdict_json
+from ..render.sheets import levels_csv
 from ..render.text import explain_text, levels_table
 from .output import dump_json, report, today
 
@@ -147,6 +148,8 @@ def cmd_levels(args: argparse.Namespace) -> int:
         return code
     if args.json:
         dump_json([verdict_json(v) for v in outcome.project.verdicts])
+    elif args.csv:
+        sys.stdout.write(levels_csv([verdict_json(v) for v in outcome.project.verdicts], outcome.project.as_of))
     else:
         print(levels_table(outcome.project))
     return 1 if errors_only(outcome.diagnostics) else 0

@@ -59,6 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     p = sub.add_parser("levels", help="print each account's level, trust and insights for the quarter")
+    p.add_argument("--csv", action="store_true", help="one CSV row per account, as output/levels.csv")
     _common(p)
 
     p = sub.add_parser("explain", help="why an account has its level, and what would have to change")
