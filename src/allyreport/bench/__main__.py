@@ -142,6 +142,9 @@ def measure(base: Path, accounts: int, notes: int, runs: int, pdf_accounts: int)
             r["pdf_one_note"] = run(build_cmd("--jobs", "2"), pdf_corpus)[0]
         finally:
             victim.write_bytes(original)
+        pack = subprocess.run([sys.executable, "-m", "allyreport.bench.pack", "out/pdf", str(accounts)], cwd=pdf_corpus,
+                              check=True, capture_output=True, text=True).stdout.split()
+        r[f"pack_{accounts}_accounts"], r["pack_peak_rss_mib"] = float(pack[0]), float(pack[2])
         clean(pdf_corpus)
         r["pdf_html_only"] = run(build_cmd("--no-pdf", "--jobs", "1"), pdf_corpus)[0]
         raw = subprocess.run([sys.executable, "-m", "allyreport.bench.rawpdf", "notes"], cwd=pdf_corpus,
@@ -157,6 +160,10 @@ def ratios(r: dict[str, float]) -> dict[str, tuple[float, float]]:
         "warm/cold": (r["warm"] / r["cold"], 0.05),
         "one-note/cold": (r["one_note"] / r["cold"], 0.05),
     }
+    pack = next((k for k in r if k.startswith("pack_") and k.endswith("_accounts")), None)
+    if pack:
+        out["review pack / 180 s"] = (r[pack] / 180, 1.0)  # "a few minutes at most"
+        out["review pack peak RSS / 1024 MiB"] = (r["pack_peak_rss_mib"] / 1024, 1.0)
     if "pdf_jobs1" in r:
         out["jobs2/jobs1 (PDF)"] = (r["pdf_jobs2"] / r["pdf_jobs1"], 0.6)
         out["one-note/cold (with PDFs)"] = (r["pdf_one_note"] / r["pdf_jobs2"], 0.05)

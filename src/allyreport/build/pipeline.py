@@ -162,8 +162,8 @@ def _build(settings: Settings, options: Options, progress: Progress, memory: Mem
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
     templates = (memory.templates if memory is not None else None) or template_keys(options, index)
     survey = _survey(settings, options, state.published if state is not None else {}, progress, memory)
-    whole = combine(key, templates.everything, survey.problems,
-                    [(slug, a.key) for slug, a in survey.accounts.items()])
+    whole = combine(key, templates.everything, survey.problems,  # --pack changes the packs, no account
+                    [(slug, a.key) for slug, a in survey.accounts.items()], options.pack)
     if memory is not None:
         memory.key, memory.templates = key, templates
     if state is not None and state.whole == whole and (warm or exactly(out, state, survey.damaged)):
@@ -420,8 +420,14 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
             waiting = prints / (job.name.replace("/", "_") + ".html")
             yield job if job.html else PdfJob(job.name, waiting.read_text("utf-8"))
 
-    return common, digest, print_documents(documents(), project.settings, options, stage, len(jobs),
-                                           progress.stage("Printing PDFs", len(jobs)))
+    problems = print_documents(documents(), project.settings, options, stage, len(jobs),
+                               progress.stage("Printing PDFs", len(jobs)))
+    if problems:
+        return common, digest, problems
+    from ..render.pack import review_packs
+
+    packs, problems = review_packs(project, options, stage, prints / "pack")
+    return [*common, *packs], digest, problems
 
 
 SHEETS = ("levels.json", "levels.csv", "levels.xlsx")  # the portfolio's data, drawn from the same entries

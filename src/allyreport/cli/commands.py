@@ -41,7 +41,7 @@ def _options(args: argparse.Namespace, settings: Settings) -> Options:
         recover_quietly(Path(out))
     return Options(notes=Path(notes), out=Path(out), quarter=args.quarter, model=args.model,
                    pdf=not getattr(args, "no_pdf", False), jobs=max(1, getattr(args, "jobs", 1) or 1),
-                   templates=templates)
+                   templates=templates, pack=getattr(args, "pack", None))
 
 
 def _usage(message: str) -> int:
@@ -87,6 +87,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     if not _valid_quarter(args):
         return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+    if args.pack is not None and not re.fullmatch(r"owner(=.+)?", args.pack):
+        return _usage(f"--pack '{args.pack}': write --pack owner (a pack per owner) or --pack owner=NAME")
     started = time.monotonic()
     options = _options(args, settings)
     if options.pdf and (missing := pango_missing()):

@@ -21,6 +21,7 @@ class Options:
     pdf: bool = True
     jobs: int = 1
     templates: Path | None = None
+    pack: str | None = None  # "owner" or "owner=NAME": review packs per owner besides the whole one
 
 
 def cache_folder(out: Path) -> Path:

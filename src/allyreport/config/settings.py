@@ -31,6 +31,7 @@ class SettingsSpec(Strict):
     pdf_variant: Literal["pdf/ua-1", "pdf/a-3b"] = Field("pdf/ua-1", description="PDF flavour: tagged (UA-1) or archival (A-3b).")
     language: Text = Field("en", description="Document language of the pages and PDFs.")
     max_note_kib: StrictInt = Field(256, ge=1, le=65536, description="Largest note accepted, in KiB; checked before parsing.")
+    pack: Text | None = Field(None, description='Review packs per owner besides the whole one: "owner" or "owner=NAME".')
     max_image_kib: StrictInt = Field(2048, ge=1, le=65536,
                                      description="Largest picture a note may show (a file or a data: URI), in KiB.")
 

@@ -1,0 +1,136 @@
+"""The review pack, built by the real CLI and read back with pypdf: the parts' pages plus a
+contents page, one bookmark per account in portfolio order with its review and plan below,
+links that still land, the contents' page numbers true, per-owner packs, and the same
+bytes for the same notes (also when an incremental build reuses most parts)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from .conftest import NotesWriter, run_cli
+
+pytestmark = pytest.mark.pdf
+
+
+def account(name: str, owner: str) -> str:
+    return f"---\naccount: {name}\nowner: {owner}\nstakeholders:\n  - name: Dana Reyes\n    role: CEO\n---\n"
+
+
+def note(day: str, context: str, text: str) -> str:
+    return (f"---\ndate: {day}\nwith: [Dana Reyes]\ncontext: {context}\nopened_by: client\n"
+            f"trust: {{reliability: 7, credibility: 7, intimacy: 6, self_orientation: 3}}\n---\n{text}\n")
+
+
+NOTES: dict[str, str | bytes] = {
+    # slugs and names sort differently: the pack follows the names, as the portfolio summary does
+    "zulu/account.md": account("Aardvark Analytics", "Jo Park"),
+    "zulu/2026-05-10-a.md": note("2026-05-10", "strategy", "Aardvark's first story."),
+    "alpha/account.md": account("Zephyr Mills", "Ann Lee"),
+    "alpha/2026-05-12-a.md": note("2026-05-12", "service", "Zephyr's last story."),
+    "mid/account.md": account("Mango Media", "Jo Park"),
+    "mid/2026-05-14-a.md": note("2026-05-14", "problem", "Mango's middle story."),
+}
+
+
+def build(root: Path, *more: str) -> tuple[int, str]:
+    result = run_cli("build", "--notes", "notes", "--out", "out", *more, cwd=root)
+    return result.returncode, result.stderr + result.stdout
+
+
+def outline(reader: PdfReader) -> list[tuple[str, int, list[object]]]:
+    """The top of the bookmark tree: (title, page, the items below it)."""
+    items = reader.outline
+    found: list[tuple[str, int, list[object]]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, list):
+            continue
+        below = items[i + 1] if i + 1 < len(items) and isinstance(items[i + 1], list) else []
+        found.append((item.title, reader.get_destination_page_number(item), below))
+    return found
+
+
+def test_the_pack_is_the_parts_in_portfolio_order_with_contents_and_bookmarks(write_notes: NotesWriter) -> None:
+    root = write_notes(NOTES).parent
+    code, output = build(root)
+    assert code == 0, output
+    pdf = root / "out/pdf"
+    pack = PdfReader(pdf / "pack-2026Q2.pdf")
+    order = ["portfolio-2026Q2", "zulu-review", "zulu-plan", "mid-review", "mid-plan", "alpha-review", "alpha-plan"]
+    sizes = [len(PdfReader(pdf / f"{name}.pdf").pages) for name in order]
+    assert len(pack.pages) == sum(sizes) + 1  # the contents page
+    tops = outline(pack)
+    assert [t for t, _, _ in tops] == ["Contents", "Portfolio summary", "Aardvark Analytics", "Mango Media",
+                                       "Zephyr Mills"]
+    starts = [1 + sum(sizes[:k]) for k in range(len(sizes))]  # 0-based first page of each part in the pack
+    assert [p for _, p, _ in tops] == [0, starts[0], starts[1], starts[3], starts[5]]
+    for (_, _, below), review, plan in zip(tops[2:], starts[1::2], starts[2::2], strict=True):
+        kinds = [(b.title, pack.get_destination_page_number(b)) for b in below if not isinstance(b, list)]
+        assert kinds == [("Account review", review), ("Relationship plan", plan)]
+        sections = [b for b in below if isinstance(b, list)]
+        assert len(sections) == 2  # each document's own bookmarks, nested under it
+        assert all(review <= pack.get_destination_page_number(s) < plan for s in sections[0] if not isinstance(s, list))
+    contents = pack.pages[0].extract_text()
+    for (name, _, _), first in zip(tops[2:], starts[1::2], strict=True):
+        line = next(line for line in contents.splitlines() if f"— {name}" in line)
+        assert line.split()[0] == str(first + 1)  # the contents counts pages from 1
+    assert "Aardvark's first story." in pack.pages[starts[1]].extract_text() + pack.pages[starts[1] + 1].extract_text() \
+        + "".join(pack.pages[k].extract_text() for k in range(starts[1], starts[2]))
+    assert "Zephyr's last story." in "".join(pack.pages[k].extract_text() for k in range(starts[5], starts[6]))
+    assert "Aardvark Analytics · Account review" in pack.pages[starts[1] + 1].extract_text()  # the running header
+
+
+def test_links_inside_a_part_land_on_its_own_pages(write_notes: NotesWriter) -> None:
+    root = write_notes(NOTES).parent
+    assert build(root)[0] == 0
+    pack = PdfReader(root / "out/pdf/pack-2026Q2.pdf")
+    tops = outline(pack)
+    bounds = [p for _, p, _ in tops[1:]] + [len(pack.pages)]
+    checked = 0
+    for start, end in itertools.pairwise(bounds):
+        for k in range(start, end):
+            for annot in pack.pages[k].get("/Annots") or []:
+                dest = annot.get_object().get("/Dest")
+                if dest is None:
+                    continue
+                assert not isinstance(dest, str)  # no name left pointing into another part's names
+                assert start <= pack.get_page_number(dest[0].get_object()) < end
+                checked += 1
+    assert checked > 10
+
+
+def test_a_pack_per_owner_and_the_same_bytes_twice(write_notes: NotesWriter) -> None:
+    root = write_notes(NOTES).parent
+    code, output = build(root, "--pack", "owner")
+    assert code == 0, output
+    pdf = root / "out/pdf"
+    assert sorted(p.name for p in pdf.glob("pack-*")) == ["pack-2026Q2-ann-lee.pdf", "pack-2026Q2-jo-park.pdf",
+                                                          "pack-2026Q2.pdf"]
+    jo = PdfReader(pdf / "pack-2026Q2-jo-park.pdf")
+    assert [t for t, _, _ in outline(jo)] == ["Contents", "Portfolio summary", "Aardvark Analytics", "Mango Media"]
+    assert "Review pack of Jo Park" in jo.pages[0].extract_text()
+    first = (pdf / "pack-2026Q2.pdf").read_bytes()
+    (root / "out").rename(root / "before")
+    assert build(root, "--pack", "owner=Ann Lee")[0] == 0
+    assert (pdf / "pack-2026Q2.pdf").read_bytes() == first
+    assert sorted(p.name for p in pdf.glob("pack-*")) == ["pack-2026Q2-ann-lee.pdf", "pack-2026Q2.pdf"]
+    code, output = build(root, "--pack", "owner=Nobody")
+    assert code == 1
+    assert "--pack: no account is owned by 'Nobody'; the owners are Ann Lee, Jo Park" in output
+    assert run_cli("build", "--notes", "notes", "--out", "out", "--pack", "partner", cwd=root).returncode == 2
+
+
+def test_an_incremental_build_reuses_parts_and_gives_the_pack_a_fresh_build_gives(write_notes: NotesWriter) -> None:
+    root = write_notes(NOTES).parent
+    assert build(root)[0] == 0
+    write_notes({"mid/2026-05-20-b.md": note("2026-05-20", "strategy", "Mango's second story.")})
+    assert build(root)[0] == 0
+    pack = PdfReader(root / "out/pdf/pack-2026Q2.pdf")
+    assert "Mango's second story." in "".join(page.extract_text() for page in pack.pages)
+    incremental = (root / "out/pdf/pack-2026Q2.pdf").read_bytes()
+    (root / "out").rename(root / "before")
+    assert build(root)[0] == 0
+    assert (root / "out/pdf/pack-2026Q2.pdf").read_bytes() == incremental
