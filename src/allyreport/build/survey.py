@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
+from ..core.quarters import FIRST_YEAR, LAST_YEAR
 from ..notes.dates import note_date
 from ..notes.layout import FileJob, Layout, discover
 from .stats import Stat, content_hash, file_stat, out_stat, trusted
@@ -59,8 +60,9 @@ class AccountFiles(NamedTuple):
         return {rel: (stats[i], self.digests[32 * i: 32 * i + 32], self.days[i]) for i, rel in enumerate(names)}
 
     def dated(self) -> tuple[int, ...]:
-        """The notes' dates, as sorted ordinals."""
-        return tuple(sorted(d for d in self.days if d))
+        """The notes' dates, as sorted ordinals (one out of range is an error when parsed, not a guess)."""
+        first, last = dt.date(FIRST_YEAR, 1, 1).toordinal(), dt.date(LAST_YEAR, 12, 31).toordinal()
+        return tuple(sorted(d for d in self.days if d and first <= d <= last))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ..build.pipeline import Outcome, build, judge
 from ..config.options import Options
 from ..config.settings import Settings, load_settings
 from ..core.diagnostics import Diagnostic, display_path, errors_only
+from ..core.quarters import year_problem
 from ..render.json_report import verdict_json
 from ..render.sheets import levels_csv
 from ..render.text import explain_text, levels_table
@@ -50,7 +51,19 @@ def _usage(message: str) -> int:
 
 
 def _valid_quarter(args: argparse.Namespace) -> bool:
-    return args.quarter is None or re.fullmatch(r"\d{4}[Qq][1-4]", args.quarter) is not None
+    """A quarter written like 2026Q3, in the years allyreport accepts (else a usage error)."""
+    if args.quarter is None:
+        return True
+    if re.fullmatch(r"\d{4}[Qq][1-4]", args.quarter) is None:
+        return False
+    if problem := year_problem(int(args.quarter[:4])):
+        args.quarter_problem = f"--quarter {args.quarter} {problem}"
+        return False
+    return True
+
+
+def _quarter_usage(args: argparse.Namespace) -> str:
+    return getattr(args, "quarter_problem", f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
 
 
 def _judged(args: argparse.Namespace) -> tuple[Outcome | None, int]:
@@ -58,7 +71,7 @@ def _judged(args: argparse.Namespace) -> tuple[Outcome | None, int]:
     if settings is None:
         return None, 1
     if not _valid_quarter(args):
-        return None, _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+        return None, _usage(_quarter_usage(args))
     outcome = judge(settings, _options(args, settings))
     if not outcome.ok:
         return None, report(outcome.diagnostics, args.json)
@@ -70,7 +83,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     if not _valid_quarter(args):
-        return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+        return _usage(_quarter_usage(args))
     options = _options(args, settings)
     outcome = judge(settings, options)
     code = report(outcome.diagnostics, args.json)
@@ -86,7 +99,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     if not _valid_quarter(args):
-        return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+        return _usage(_quarter_usage(args))
     if args.pack is not None and not re.fullmatch(r"owner(=.+)?", args.pack):
         return _usage(f"--pack '{args.pack}': write --pack owner (a pack per owner) or --pack owner=NAME")
     started = time.monotonic()
@@ -122,7 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     if not _valid_quarter(args):
-        return _usage(f"--quarter '{args.quarter}' is not a quarter; write it like 2026Q3")
+        return _usage(_quarter_usage(args))
     if not 0 <= args.port <= 65535:
         return _usage(f"--port {args.port} is not a port; choose one from 1 to 65535 (0: any free one)")
     options = replace(_options(args, settings), pdf=args.pdf)
@@ -196,6 +209,8 @@ def cmd_note(args: argparse.Namespace) -> int:
     notes = _options(args, settings).notes
     try:
         day = dt.date.fromisoformat(args.date) if args.date else today()
+        if problem := year_problem(day.year):
+            raise ValueError(f"--date {day.isoformat()} {problem}")
         path = new_note(notes, args.account, day, args.context, args.topic)
     except ValueError as exc:
         return _usage(str(exc))

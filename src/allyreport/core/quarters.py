@@ -6,6 +6,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+# The years a note, a --quarter or any date may be in: wide enough for any relationship, and
+# far from the ends of what Python's dates hold (a quarter before 0001Q1 or after 9999Q4 cannot
+# be computed). Documented in docs/notes-format.md (Limits).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def year_problem(year: int) -> str | None:
+    """Why a date in `year` is refused, if it is."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"is outside the years {FIRST_YEAR} to {LAST_YEAR} that allyreport accepts"
+
+
 _PATTERN = re.compile(r"(\d{4})[Qq]([1-4])")
 
 

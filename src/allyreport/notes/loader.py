@@ -20,7 +20,7 @@ from . import schema
 from .data import Account, Note, Portfolio
 from .layout import FileJob, discover
 from .pictures import DEFAULT_MAX_IMAGE_BYTES, attach_pictures
-from .source import read_source
+from .source import drop_comments, read_source
 
 DEFAULT_MAX_NOTE_BYTES = 256 * 1024
 
@@ -52,7 +52,11 @@ def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_N
     model = schema.AccountMeta if kind == "account" else schema.NoteMeta
     meta, errors = validate(model, value)
     diagnostics = tuple(Diagnostic(path, _line(lines, loc, offset), msg) for loc, msg in errors)
-    return ParsedFile(path, kind, meta, source.body, source.body_line, lines, diagnostics)
+    body, comment = drop_comments(source.body)  # never shown, so never kept: no output can leak one
+    if comment >= 0:
+        diagnostics += (Diagnostic(path, source.body_line + comment, "an HTML comment (<!-- ... -->) is never shown: "
+                                   "it is left out of the pages, PDFs and every other output", "warning"),)
+    return ParsedFile(path, kind, meta, body, source.body_line, lines, diagnostics)
 
 
 def _line(lines: dict[Loc, int], loc: Loc, offset: int) -> int:

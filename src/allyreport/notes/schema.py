@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..core.quarters import year_problem
 from ..core.strict import Strict, Text, describe, short
 
 Context = Literal["service", "problem", "strategy", "social"]
@@ -40,16 +41,19 @@ _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def _iso_date(value: Any) -> Any:
     """Dates are written YYYY-MM-DD (quoted or not); anything else is refused with a hint."""
     if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
+        day = value
+    elif not isinstance(value, str):
         raise ValueError(f"{describe(value)} is not a date written YYYY-MM-DD")
-    text = value.strip()
-    if not _ISO.fullmatch(text):
+    elif not _ISO.fullmatch(text := value.strip()):
         raise ValueError(f"'{short(text)}' is not a date written YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text} is not a real date") from None
+    else:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text} is not a real date") from None
+    if problem := year_problem(day.year):
+        raise ValueError(f"{day.isoformat()} {problem}")
+    return day
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]

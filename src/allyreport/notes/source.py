@@ -114,3 +114,16 @@ def split_frontmatter(path: str, text: str) -> tuple[SourceText | None, list[Dia
             body = "\n".join(lines[end + 1:])
             return SourceText(path, frontmatter, first + 2, body, end + 2), []
     return None, [Diagnostic(path, first + 1, "frontmatter is never closed: add a '---' line after the YAML")]
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # an unclosed one runs to the end, as in CommonMark
+
+
+def drop_comments(body: str) -> tuple[str, int]:
+    """The body without its HTML comments (`<!-- do not share: ... -->`: a lead who writes one
+    means it hidden), each replaced by its line breaks so that line numbers still match; and the
+    body line (0-based) of the first comment, or -1 when there is none."""
+    first = body.find("<!--")
+    if first < 0:
+        return body, -1
+    return _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), body), body.count("\n", 0, first)
