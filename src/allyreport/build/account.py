@@ -34,6 +34,7 @@ from ..core.diagnostics import Diagnostic, errors_only
 from ..notes.layout import FileJob
 from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_file, parse_job, parse_jobs, read_capped
 from ..notes.pictures import all_pictures
+from ..notes.share import shareable
 from ..render.documents import account_documents, template_problem
 from ..render.json_report import verdict_json
 from ..render.site import account_context, plan_page, review_page, row_context
@@ -64,10 +65,14 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     parsed = [_parsed(ctx, job) for job in jobs]
     account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals,
                                       ctx.project.settings.max_image_bytes)
-    dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None))
+    safe = ctx.project.settings.spec.share_safe
+    dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None
+                         and not (safe and p.meta.private)))  # a private note does not even date the variant
     if account is None or errors_only(found):
         return Judged(slug, dates, tuple(found), (), None, None, (), ())
     project = ctx.project
+    if safe:
+        account = shareable(account)
     if problem := target_problem(account, project.model):
         found.append(problem)
     visible = tuple(n for n in account.notes if n.date <= project.quarter.end)
@@ -77,6 +82,9 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
         account = replace(account, notes=visible)
     ev = Evaluator()
     verdict = evaluate_account(account, project.rules, project.model, project.quarter, ev)
+    if safe:
+        internal = {rule.key for rule in (*project.rules.insights, *project.model.insights) if rule.internal}
+        verdict = replace(verdict, insights=tuple(i for i in verdict.insights if i.key not in internal))
     files, prints, row, problem = _render(ctx, verdict)
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),

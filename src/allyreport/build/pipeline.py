@@ -442,6 +442,7 @@ def _sheets(project: Project, stage: Path, entries: list[str]) -> None:
     rows = [json.loads(entry) for entry in entries]
     (stage / "levels.csv").write_text(levels_csv(rows, project.as_of), "utf-8", newline="")
     title = f"{project.settings.spec.firm}: relationship levels, {project.quarter}"
+    title += " (share-safe variant)" if project.settings.spec.share_safe else ""
     write_levels_xlsx(stage / "levels.xlsx", rows, project.as_of, title)
 
 

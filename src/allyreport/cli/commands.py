@@ -26,6 +26,8 @@ def _settings(args: argparse.Namespace) -> Settings | None:
     if problems:
         report(problems, getattr(args, "json", False))
         return None
+    if getattr(args, "share_safe", False) and settings is not None:  # the flag and the setting are one switch
+        settings = replace(settings, spec=settings.spec.model_copy(update={"share_safe": True}))
     return settings
 
 
@@ -36,6 +38,8 @@ def _options(args: argparse.Namespace, settings: Settings) -> Options:
 
     notes = getattr(args, "notes_pos", None) or args.notes or settings.path(settings.spec.notes)
     out = getattr(args, "out", None) or settings.path(settings.spec.output)
+    if settings.spec.share_safe and not getattr(args, "out", None):  # never over the full output
+        out = Path(out).with_name(Path(out).name + "-share-safe")
     templates = getattr(args, "templates", None) or (
         settings.path(settings.spec.templates) if settings.spec.templates else None)
     if args.command != "build":  # a build does it under its own lock

@@ -39,6 +39,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: output/)")
     p.add_argument("--templates", type=Path, help="folder of templates/CSS that override the defaults")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDFs")
+    p.add_argument("--share-safe", action="store_true",
+                   help="the variant to show the client: no private notes, actions or people, no trust scores, "
+                        "into <output>-share-safe/")
     p.add_argument("--pack", metavar="owner[=NAME]",
                    help="besides the review pack, one per account owner (or only NAME's): pdf/pack-<quarter>-<owner>.pdf")
     p.add_argument("--jobs", type=int, default=cores(), help="worker processes (default: every core this process may use)")

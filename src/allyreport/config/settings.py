@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from ..core.diagnostics import Diagnostic
 from ..core.strict import Strict, Text, validate
@@ -32,6 +32,7 @@ class SettingsSpec(Strict):
     language: Text = Field("en", description="Document language of the pages and PDFs.")
     max_note_kib: StrictInt = Field(256, ge=1, le=65536, description="Largest note accepted, in KiB; checked before parsing.")
     pack: Text | None = Field(None, description='Review packs per owner besides the whole one: "owner" or "owner=NAME".')
+    share_safe: StrictBool = Field(False, description="Build the share-safe variant (as --share-safe), into <output>-share-safe.")
     max_image_kib: StrictInt = Field(2048, ge=1, le=65536,
                                      description="Largest picture a note may show (a file or a data: URI), in KiB.")
 

@@ -111,6 +111,7 @@ class Action(_Blankable):
     kind: Kind = "deliver"
     commitment: Commitment = "firm"
     tests: tuple[Test, ...] = ()
+    private: StrictBool = False  # never in the share-safe variant
 
 
 class Stakeholder(_Blankable):
@@ -122,6 +123,7 @@ class Stakeholder(_Blankable):
     joined: IsoDate | None = None
     left: IsoDate | None = None
     successor: Text | None = None
+    private: StrictBool = False  # never in the share-safe variant
 
     def current(self, day: dt.date) -> bool:
         """In the role on `day`: joined by then (or no date given) and not yet left."""
@@ -159,5 +161,6 @@ class NoteMeta(_Blankable):
     trust: Trust | None = None
     client_rating: ClientRating | None = None
     actions: tuple[Action, ...] = ()
+    private: StrictBool = False  # the whole note stays out of the share-safe variant
 
 

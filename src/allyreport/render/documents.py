@@ -60,6 +60,8 @@ class DocInfo:
     model: str
     language: str
     version: str = __version__
+    variant: str = ""  # "share-safe variant", said on the cover and in every page's header
+
 
     @property
     def title(self) -> str:
@@ -70,7 +72,7 @@ class DocInfo:
         """The page header: one line, so a long account name is shortened there (never on the cover)."""
         name = self.subject if len(self.subject) <= RUNNING_NAME else self.subject[: RUNNING_NAME - 1].rstrip() + "…"
         where = "" if self.subject == "Portfolio" else f"{name} · "
-        return f"{where}{self.kind} · {self.quarter}"
+        return f"{where}{self.kind} · {self.quarter}" + (f" · {self.variant}" if self.variant else "")
 
 
 @dataclass(frozen=True)
@@ -215,13 +217,17 @@ def pdf_environment(override: Path | None, compiled: Path | None = None) -> jinj
 def portfolio_info(project: Project, as_of: dt.date) -> DocInfo:
     spec = project.settings.spec
     return DocInfo(spec.firm, "Portfolio summary", "Portfolio", str(project.quarter), spec.firm, as_of,
-                   project.model.title, spec.language)
+                   project.model.title, spec.language, variant=variant(project))
 
 
 def account_info(project: Project, v: Verdict, kind: str, as_of: dt.date) -> DocInfo:
     spec = project.settings.spec
     return DocInfo(spec.firm, kind, v.account.name, str(project.quarter), v.account.meta.owner, as_of,
-                   project.model.title, spec.language)
+                   project.model.title, spec.language, variant=variant(project))
+
+
+def variant(project: Project) -> str:
+    return "share-safe variant" if project.settings.spec.share_safe else ""
 
 
 # -- the account review and plan ------------------------------------------------------------

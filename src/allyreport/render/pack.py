@@ -246,6 +246,8 @@ def review_packs(project: Project, options: Options, stage: Path, scratch: Path)
                      (("Account review", where(f"pdf/{v.account.slug}-review.pdf")),
                       ("Relationship plan", where(f"pdf/{v.account.slug}-plan.pdf")))) for v in rows]
     groups, problems = pack_groups(quarter, accounts, options.pack or spec.pack or "")
+    if spec.share_safe:
+        groups = [(name, f"{title} · share-safe variant", members) for name, title, members in groups]
     if problems:
         return [], problems
     template = pdf_environment(options.templates, compiled_templates(options)).get_template("pdf/contents.html")

@@ -91,6 +91,7 @@ class InsightRule:
     steer: bool = False
     source: str = ""
     idea: str = ""
+    internal: bool = False  # for the firm's eyes only: never in the share-safe variant
 
     @property
     def evidence_metrics(self) -> frozenset[str]:
@@ -341,7 +342,8 @@ class _Compiler:
         cases = tuple(self._case(case, fields["cases"], i, scope) for i, case in enumerate(value.get("cases") or ()))
         return InsightRule(key.value, value.get("title") or key.value, severity, conditions, message.value,
                            value.get("move") or "", key.where(), tuple(value.get("evidence") or ()), critical,
-                           cases, bool(value.get("steer")), value.get("source") or "", value.get("idea") or "")
+                           cases, bool(value.get("steer")), value.get("source") or "", value.get("idea") or "",
+                           bool(value.get("internal")))
 
     def _template(self, field: _Field, scope: Scope, *more: Any) -> None:
         for problem in message_problems(field.value, scope):

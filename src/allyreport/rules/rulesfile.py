@@ -80,6 +80,7 @@ class InsightSpec(Strict):
     steer: StrictBool | None = None  # its move replaces the level's on the plan and in explain
     source: Text | None = None
     idea: Text | None = None
+    internal: StrictBool | None = None  # left out of the share-safe variant (build --share-safe)
     enabled: StrictBool = True
 
 
