@@ -251,7 +251,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
         page = combine(key, templates.everything, str(found[0]), found[1].isoformat(), [j.slug for j in judged])
         same = state is not None and state.portfolio_page == page and not any(
-            n in {"index.html", "levels.json"} or n.startswith("assets/") for n in survey.damaged) and all(
+            n in {"index.html", "portfolio.html", *SHEETS} or n.startswith("assets/") for n in survey.damaged) and all(
             j.slug in previous and _alike(j, previous[j.slug].judged, model) for j in judged if j.slug not in reused)
         common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, (stage, prints),
                                                      in_place, templates.printing, progress, state if same else None)
@@ -385,7 +385,7 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
 
     stage, prints = folders
     if same is not None:
-        common = ["index.html", *SHEETS, *sorted(n for n in same.published if n.startswith("assets/"))]
+        common = ["index.html", "portfolio.html", *SHEETS, *sorted(n for n in same.published if n.startswith("assets/"))]
         if not in_place:
             link_into(options.out, common, stage)
         problems: list[Diagnostic] = []
@@ -395,7 +395,7 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
         _sheets(project, stage, entries)
         problems = render_portfolio(project, site_environment(options), options, stage,
                                     {j.slug: j.row for j in judged})
-        common = ["index.html", *SHEETS, *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
+        common = ["index.html", "portfolio.html", *SHEETS, *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
     if problems or not options.pdf:
         return common, "", problems
     from ..render.documents import PdfJob, document_templates, pdf_environment, portfolio_document

@@ -34,6 +34,7 @@ from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS
 from ..rules.engine import Check, Verdict
 from . import charts
 from .documents import Capped, met, pdf_environment, plan_actions, summarize, template_problem
+from .standalone import standalone
 from .templating import find_asset, render_markdown
 
 if TYPE_CHECKING:
@@ -110,7 +111,10 @@ def render_portfolio(project: Project, env: jinja2.Environment, options: Options
         for asset in ASSETS:
             shutil.copyfile(find_asset(asset, options.templates), stage / "assets" / asset)
         context = portfolio_context(project) | {"rows": {slug: Markup(row) for slug, row in rows.items()}}
-        write(stage / "index.html", env.get_template("index.html").render(context))
+        page = env.get_template("index.html").render(context)
+        write(stage / "index.html", page)
+        css, script = ((stage / "assets" / name).read_text("utf-8") for name in ASSETS)
+        write(stage / "portfolio.html", standalone(page, css, script))
     except jinja2.TemplateError as exc:
         return [template_problem(exc)]
     return []
