@@ -151,7 +151,7 @@ def test_explain_an_unknown_account_is_a_usage_error(write_notes: NotesWriter, t
     write_notes(ACME)
     result = run_cli("explain", "acme-food", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == "allyreport: no account 'acme-food' in notes; accounts: acme\n"
+    assert result.stderr == "allyreport: no account 'acme-food' in notes; did you mean 'acme'?\n"
 
 
 def test_levels_table(write_notes: NotesWriter, tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_dates_outside_the_years_accepted_are_located_errors(write_notes: NotesW
         result = run_cli(*command, "--notes", "notes", cwd=tmp_path)
         assert result.returncode == 1
         assert result.stderr == (f"notes/acme/{day}.md:2: 'date': {day} is outside the years 1900 to 2999 "
-                                 "that allyreport accepts\n1 error(s)\n")
+                                 "that allyreport accepts\n1 error\n")
     assert tree_hash(tmp_path / "out") == before
 
 
@@ -100,7 +100,7 @@ def test_underscore_and_dot_folders_are_skipped_at_every_depth(write_notes: Note
                                   "acme/2026/.hidden/2026-07-21.md": broken, "acme/2026/_2026-07-21.md": broken})
     result = run_cli("check", "notes", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "notes: 1 accounts, 1 notes, no errors\n"
+    assert result.stdout == "notes: 1 account, 1 note, no errors\n"
     assert not any(b"DRAFT-TEXT" in p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
 
 

@@ -450,5 +450,5 @@ def test_quarter_before_every_note_is_an_error_and_keeps_the_output(tmp_path: Pa
     for command in (["build", "--no-pdf"], ["levels"], ["check"]):
         result = cli(root, *command, "--quarter", "1999Q1")
         assert result.returncode == 1
-        assert result.stderr == "notes: no notes up to 1999Q1; the first note is dated 2026-04-02\n1 error(s)\n"
+        assert result.stderr == "notes: no notes up to 1999Q1; the first note is dated 2026-04-02\n1 error\n"
     assert tree_hash(root / "out") == before

@@ -233,7 +233,7 @@ def test_cli_reports_a_broken_rules_file(tmp_path: Path, write_notes: NotesWrite
     root = _project(tmp_path, write_notes, "insights:\n  - key: price-driven\n    when: price_shar >= 0.5\n")
     result = run_cli("levels", cwd=root)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == "rules.yaml:3: unknown metric 'price_shar'; did you mean 'price_share'?\n1 error(s)\n"
+    assert result.stderr == "rules.yaml:3: unknown metric 'price_shar'; did you mean 'price_share'?\n1 error\n"
 
 
 def test_cli_model_flag_selects_a_firms_model_over_the_settings(tmp_path: Path, write_notes: NotesWriter) -> None:

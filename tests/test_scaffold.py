@@ -18,16 +18,17 @@ from .test_loader import ACCOUNT, Writer
 
 
 def test_new_account_then_note_check_clean(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
     made = run_cli("new", "acme-foods", "--name", 'Acme: "Foods" & Sons', "--owner", "O'Brien: Dana", cwd=tmp_path)
     assert (made.returncode, made.stderr) == (0, "")
-    assert made.stdout == f"created {tmp_path / 'notes' / 'acme-foods' / 'account.md'}\n"
+    assert made.stdout == "created notes/acme-foods/account.md (slug acme-foods); add a note with: allyreport note acme-foods\n"
     noted = run_cli("note", "acme-foods", "--date", "2026-03-05", "--context", "strategy", "--topic", "Price: 'talk'",
                     cwd=tmp_path)
     assert (noted.returncode, noted.stderr) == (0, "")
-    assert noted.stdout == f"created {tmp_path / 'notes' / 'acme-foods' / '2026-03-05-price-talk.md'}\n"
+    assert noted.stdout == "created notes/acme-foods/2026-03-05-price-talk.md\n"
 
     checked = run_cli("check", "notes", cwd=tmp_path)
-    assert (checked.returncode, checked.stderr, checked.stdout) == (0, "", "notes: 1 accounts, 1 notes, no errors\n")
+    assert (checked.returncode, checked.stderr, checked.stdout) == (0, "", "notes: 1 account, 1 note, no errors\n")
 
     portfolio, diagnostics = load_notes(tmp_path / "notes", "notes")
     assert diagnostics == []
@@ -41,6 +42,7 @@ def test_new_account_then_note_check_clean(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["yes", "0755", "2026-03-05", "[draft]", "#1 client", "- dash", "@acme", "null"])
 def test_names_that_look_like_yaml_stay_text(tmp_path: Path, name: str) -> None:
+    (tmp_path / "notes").mkdir()
     assert run_cli("new", "acme", "--name", name, cwd=tmp_path).returncode == 0
     portfolio, diagnostics = load_notes(tmp_path / "notes", "notes")
     assert diagnostics == []
@@ -48,6 +50,7 @@ def test_names_that_look_like_yaml_stay_text(tmp_path: Path, name: str) -> None:
 
 
 def test_new_account_default_name_from_the_slug(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
     assert run_cli("new", "northwind-bank", cwd=tmp_path).returncode == 0
     portfolio, _ = load_notes(tmp_path / "notes", "notes")
     assert (portfolio.accounts[0].name, portfolio.accounts[0].meta.owner) == ("Northwind Bank", "Your name")
@@ -60,16 +63,17 @@ def test_new_writes_the_missing_account_md_of_an_existing_folder(write_notes: Wr
         "notes/beta/account.md: account 'beta' has no account.md; create it with: allyreport new beta")
     assert run_cli("new", "beta", cwd=tmp_path).returncode == 0
     after = run_cli("check", "notes", cwd=tmp_path)
-    assert (after.returncode, after.stdout) == (0, "notes: 1 accounts, 1 notes, no errors\n")
+    assert (after.returncode, after.stdout) == (0, "notes: 1 account, 1 note, no errors\n")
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("new", "Acme Foods"), "allyreport: 'Acme Foods' is not a valid account slug: use lowercase letters, digits "
-                            "and hyphens"),
-    (("new", "acme"), "allyreport: {notes}/acme/account.md already exists"),
-    (("note", "nobody"), "allyreport: no account 'nobody' in {notes} (create it with: allyreport new nobody)"),
+    (("new", "acme", "--slug", "Acme Foods"), "allyreport: --slug 'Acme Foods' is not a valid account slug: use lowercase "
+                                              "letters, digits and single hyphens, e.g. acme-foods"),
+    (("new", "東京"), "allyreport: cannot make a folder name from '東京'; give one with --slug, e.g. --slug globex"),
+    (("new", "acme"), "allyreport: notes/acme/account.md already exists; allyreport new never overwrites"),
+    (("note", "nobody"), "allyreport: no account 'nobody' in notes; accounts: acme"),
     (("note", "acme", "--context", "gossip"), None),
-], ids=["invalid_slug", "account_exists", "unknown_account", "unknown_context"])
+], ids=["invalid_slug", "no_slug_from_name", "account_exists", "unknown_account", "unknown_context"])
 def test_scaffold_usage_errors_exit_2(write_notes: Writer, tmp_path: Path, args: tuple[str, ...],
                                       message: str | None) -> None:
     notes = write_notes({"acme/account.md": ACCOUNT})
@@ -80,7 +84,8 @@ def test_scaffold_usage_errors_exit_2(write_notes: Writer, tmp_path: Path, args:
 
 
 def test_note_refuses_to_overwrite(write_notes: Writer, tmp_path: Path) -> None:
-    notes = write_notes({"acme/account.md": ACCOUNT})
+    write_notes({"acme/account.md": ACCOUNT})
     assert run_cli("note", "acme", "--date", "2026-03-05", cwd=tmp_path).returncode == 0
     again = run_cli("note", "acme", "--date", "2026-03-05", cwd=tmp_path)
-    assert (again.returncode, again.stderr) == (2, f"allyreport: {notes}/acme/2026-03-05-meeting.md already exists\n")
+    assert (again.returncode, again.stderr) == (
+        2, "allyreport: notes/acme/2026-03-05-meeting.md already exists; pick another --topic or --date\n")

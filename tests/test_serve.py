@@ -238,7 +238,7 @@ def test_another_build_of_the_same_output_waits_for_serve(served: Served, tmp_pa
 def test_a_host_other_than_loopback_warns_and_a_bad_port_is_a_usage_error(served: Served, tmp_path: Path) -> None:
     result = run_cli("serve", "--notes", "notes", "--out", "out2", "--port", "99999", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--port 99999 is not a port" in result.stderr
+    assert "--port must be a port from 1 to 65535 (0: any free one), got 99999" in result.stderr
     # the port is taken (by the fixture's server): the warning comes first, then the refusal
     result = run_cli("serve", "--notes", "notes", "--out", "out2", "--host", "0.0.0.0", "--port", str(served.port),
                      cwd=tmp_path)

@@ -56,13 +56,14 @@ class Templates(NamedTuple):
     everything: str  # every file of the templates folders (the portfolio page, the assets)
 
 
+EXTRA_CSS_KEY = " extra_css"  # no template file has this name
 ACCOUNT_TEMPLATES = ("review.html", "plan.html", "_row.html")
 ACCOUNT_DOCUMENTS = ("pdf/review.html", "pdf/plan.html")
 _REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+(["'])([^"']+)\1""")
 _ANY_REFERENCE = re.compile(r"\{%-?\s*(?:extends|include|import|from)\b")
 
 
-def template_keys(options: Options, index: StatIndex) -> Templates:
+def template_keys(options: Options, index: StatIndex, extra_css: Path | None = None) -> Templates:
     """Which template files an account's outputs are made from: the account's templates and every
     template they extend, include or import, followed by name (the firm's folder first, then the
     shipped one), and with PDFs every stylesheet, font and image. A template naming another by
@@ -77,6 +78,8 @@ def template_keys(options: Options, index: StatIndex) -> Templates:
             for name in filenames:
                 full = os.path.join(dirpath, name)
                 files[os.path.relpath(full, root).replace(os.sep, "/")] = full
+    if extra_css is not None:  # the settings' extra stylesheet: the site's assets and, with PDFs, every PDF
+        files[EXTRA_CSS_KEY] = str(extra_css)
     digests = {name: index.digest(path) for name, path in sorted(files.items())}
     roots = [*ACCOUNT_TEMPLATES, *(ACCOUNT_DOCUMENTS if options.pdf else ())]
     needed: set[str] = set()

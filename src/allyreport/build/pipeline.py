@@ -47,6 +47,9 @@ if TYPE_CHECKING:  # the judging modules load only when something is judged: a r
     from .memory import Memory
 
 
+NO_NOTES = "no notes yet; nothing to report"  # a notes folder without a dated note: nothing to judge
+
+
 @dataclass
 class Outcome:
     project: Project | None = None
@@ -77,13 +80,13 @@ def judge(settings: Settings, options: Options) -> Outcome:
     if rules is None:
         return outcome
     portfolio, problems = load_notes(options.notes, _shown(options.notes), rules.signals, settings.max_note_bytes,
-                                     settings.max_image_bytes, parse_in(options.jobs))
+                                     settings.max_image_bytes, parse_in(options.jobs), options.accounts)
     outcome.diagnostics += problems
     if errors_only(outcome.diagnostics):
         return outcome
     quarter = Quarter.parse(options.quarter) if options.quarter else latest_quarter(portfolio)
     if quarter is None:
-        outcome.diagnostics.append(Diagnostic(_shown(options.notes), 0, "no notes yet; nothing to report"))
+        outcome.diagnostics.append(Diagnostic(_shown(options.notes), 0, NO_NOTES))
         return outcome
     if problem := _before_every_note(options, quarter, (n.date.toordinal() for a in portfolio.accounts
                                                          for n in a.notes), _shown(options.notes)):
@@ -106,7 +109,9 @@ def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[Rule
         return None, ""
     model_key = options.model or settings.spec.model or rules.default_model
     if model_key not in rules.models:
-        outcome.diagnostics.append(Diagnostic(settings.source or "--model", 0, f"unknown model '{model_key}'; "
+        # the flag wins over the settings, so the flag is what is wrong when both are given
+        where = "--model" if options.model or not settings.source else settings.source
+        outcome.diagnostics.append(Diagnostic(where, 0, f"unknown model '{model_key}'; "
                                               f"choose one of {', '.join(rules.models)}"))
         return None, ""
     return rules, model_key
@@ -160,7 +165,7 @@ def _build(settings: Settings, options: Options, progress: Progress, memory: Mem
         state = None  # the rules, settings or allyreport changed: nothing is reused
     if not options.notes.is_dir():
         return Outcome(diagnostics=[Diagnostic(_shown(options.notes), 0, "notes folder not found")])
-    templates = (memory.templates if memory is not None else None) or template_keys(options, index)
+    templates = (memory.templates if memory is not None else None) or template_keys(options, index, settings.extra_css)
     survey = _survey(settings, options, state.published if state is not None else {}, progress, memory)
     whole = combine(key, templates.everything, survey.problems,  # --pack changes the packs, no account
                     [(slug, a.key) for slug, a in survey.accounts.items()], options.pack)
@@ -237,7 +242,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
             + failure_problems(f for j in judged for f in j.failures)
         outcome.diagnostics += [j.problem for j in judged if j.problem][:1]
         if found is None and not errors_only(outcome.diagnostics):
-            outcome.diagnostics.append(Diagnostic(survey.shown, 0, "no notes yet; nothing to report"))
+            outcome.diagnostics.append(Diagnostic(survey.shown, 0, NO_NOTES))
         elif found is not None and not errors_only(outcome.diagnostics) and (problem := _before_every_note(
                 options, found[0], (d for j in judged for d in j.days), survey.shown)):
             outcome.diagnostics.append(problem)  # an empty report would replace the last one

@@ -22,6 +22,7 @@ class Options:
     jobs: int = 1
     templates: Path | None = None
     pack: str | None = None  # "owner" or "owner=NAME": review packs per owner besides the whole one
+    accounts: frozenset[str] | None = None  # judge only these accounts (`check FILE...`); None: all
 
 
 def cache_folder(out: Path) -> Path:

@@ -1,11 +1,14 @@
 """The settings file, `allyreport.toml`: a typed schema that documents itself.
 
-It is looked for in the working directory (as mkdocs.yml is) or given with `--config`.
-Paths in it are relative to the file. Every field has a default, so no file is needed.
+It is found as git finds `.git`: in the working directory or the nearest parent that has one,
+so every command works from inside `notes/acme-foods/`; or it is named with `--config`.
+Paths in it are relative to the file. Every field has a default, so no file is needed, and
+`allyreport init` writes one from this schema, every key with its default and description.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -24,9 +27,11 @@ class SettingsSpec(Strict):
     firm: Text = Field("Our firm", description="Firm name shown on covers and page headers.")
     notes: Text = Field("notes", description="The notes folder.")
     output: Text = Field("output", description="Where the site and PDFs are written.")
-    templates: Text | None = Field(None, description="A folder of templates/CSS overriding the defaults.")
+    templates: Text | None = Field(None, description="A folder of templates/CSS overriding the shipped ones, file by file "
+                                         "(`allyreport templates copy templates` starts one).", examples=["templates"])
     rules: tuple[Text, ...] = Field((), description="Rules files merged over the shipped rules, in order.")
-    model: Text | None = Field(None, description="Active level model (default: the rules' default_model).")
+    model: Text | None = Field(None, description="Active level model: ally, pyramid, s-curve or a firm's own "
+                                     "(default: the rules' default_model).", examples=["ally"])
     page_size: Literal["A4", "Letter"] = Field("A4", description="PDF page size.")
     pdf_variant: Literal["pdf/ua-1", "pdf/a-3b"] = Field("pdf/ua-1", description="PDF flavour: tagged (UA-1) or archival (A-3b).")
     language: Text = Field("en", description="Document language of the pages and PDFs.")
@@ -35,6 +40,13 @@ class SettingsSpec(Strict):
     share_safe: StrictBool = Field(False, description="Build the share-safe variant (as --share-safe), into <output>-share-safe.")
     max_image_kib: StrictInt = Field(2048, ge=1, le=65536,
                                      description="Largest picture a note may show (a file or a data: URI), in KiB.")
+    strict: StrictBool = Field(False, description="`allyreport check` fails (exit 1) on warnings too, as `--strict` does.")
+    extra_css: Text | None = Field(None, description="A stylesheet added after the shipped one, on the site and in the "
+                                   "PDFs: the firm's colours and fonts without copying the templates.",
+                                   examples=["brand.css"])
+
+
+PATH_KEYS = ("templates", "extra_css")  # must exist when set: a typo would otherwise be silently ignored
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,10 @@ class Settings:
         return [self.path(r) for r in self.spec.rules]
 
     @property
+    def extra_css(self) -> Path | None:
+        return self.path(self.spec.extra_css) if self.spec.extra_css else None
+
+    @property
     def max_note_bytes(self) -> int:
         return self.spec.max_note_kib * 1024
 
@@ -59,15 +75,25 @@ class Settings:
         return self.spec.max_image_kib * 1024
 
 
+def find_settings(cwd: Path) -> Path | None:
+    """The nearest `allyreport.toml`: in `cwd` or the closest folder above it."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder / SETTINGS_FILE
+    return None
+
+
 def load_settings(explicit: Path | None, cwd: Path) -> tuple[Settings | None, list[Diagnostic]]:
-    path = explicit or cwd / SETTINGS_FILE
-    if explicit is None and not path.exists():
+    """The settings named with --config, else the nearest settings file, else the defaults."""
+    path = explicit or find_settings(cwd)
+    if path is None:
         return Settings(SettingsSpec(), cwd, None), []
-    shown = str(explicit) if explicit else SETTINGS_FILE
+    shown = str(explicit) if explicit else _shown(path, cwd)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(shown, 0, f"cannot read settings: {exc}")]
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else str(exc)
+        return None, [Diagnostic(shown, 0, f"cannot read settings: {reason}")]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -77,7 +103,37 @@ def load_settings(explicit: Path | None, cwd: Path) -> tuple[Settings | None, li
     spec, errors = validate(SettingsSpec, data)
     if errors:
         return None, [Diagnostic(shown, _key_line(text, loc), msg) for loc, msg in errors]
-    return Settings(spec, path.parent, shown), []
+    settings = Settings(spec, path.parent, shown)
+    missing = [Diagnostic(shown, _key_line(text, (key,)), f"{key} '{value}' does not exist ({settings.path(value)})")
+               for key in PATH_KEYS if (value := getattr(spec, key)) and not settings.path(value).exists()]
+    return (None, missing) if missing else (settings, [])
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+def commented_settings() -> str:
+    """An `allyreport.toml` with every key at its default, each under its description (for `init`)."""
+    lines = ["# allyreport settings. Every key is optional and shows its default; see docs/settings.md.",
+             "# Paths are relative to this file. The file is found from any folder below this one."]
+    for key, field in SettingsSpec.model_fields.items():
+        lines += ["", f"# {field.description}"]
+        default = field.default
+        example = (field.examples or ["..."])[0]
+        lines.append(f"# {key} = {_toml(example)}" if default is None else f"{key} = {_toml(default)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # a JSON string or number is a TOML one
 
 
 def _key_line(text: str, loc: tuple[str | int, ...]) -> int:

@@ -167,3 +167,9 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     """The closest of `choices` to a misspelled `word`, or None: every did-you-mean uses this."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """"; did you mean 'x'?" to end a refusal with, or "" when nothing is close."""
+    close = suggest(word, choices)
+    return f"; did you mean '{close}'?" if close else ""

@@ -51,8 +51,10 @@ class Layout:
     symlinks: bool = False
 
 
-def discover(notes_dir: Path, shown: str, seen: Layout | None = None) -> tuple[list[FileJob], list[Diagnostic]]:
-    """Every account folder and note file, in a stable order, plus layout problems.
+def discover(notes_dir: Path, shown: str, seen: Layout | None = None,
+             only: frozenset[str] | None = None) -> tuple[list[FileJob], list[Diagnostic]]:
+    """Every account folder and note file (of the accounts `only` names, if given), in a stable
+    order, plus layout problems.
 
     Layout problems name a folder, not a line, so their line is 0.
     """
@@ -61,7 +63,8 @@ def discover(notes_dir: Path, shown: str, seen: Layout | None = None) -> tuple[l
     problems: list[Diagnostic] = []
     root = notes_dir.resolve()
     seen.folders.append(str(notes_dir))
-    entries = sorted((e for e in os.scandir(notes_dir) if not _skipped(e.name)), key=lambda e: e.name)
+    entries = sorted((e for e in os.scandir(notes_dir) if not _skipped(e.name) and (only is None or e.name in only)),
+                     key=lambda e: e.name)
     slugs = {e.name for e in entries if SLUG.fullmatch(e.name)}
     for entry in entries:
         where = f"{shown}/{entry.name}"
@@ -99,6 +102,7 @@ def account_files(folder: str, shown: str, slug: str, root: Path,
     problems: list[Diagnostic] = []
     _walk(folder, shown, (slug, root), (jobs, problems), seen, top=True)
     if not any(job.kind == "account" for job in jobs):
+        # {notes-layout-advice}: the command line adds --notes when the folder is not the settings' one
         problems.append(Diagnostic(f"{shown}/{ACCOUNT_FILE}", 0, f"account '{slug}' has no {ACCOUNT_FILE}; "
                                                                  f"create it with: allyreport new {slug}"))
     return jobs, problems

@@ -232,14 +232,15 @@ ParseAll = Callable[[Sequence[FileJob], int], list["ParsedFile"]]  # files, max 
 
 def load_notes(notes_dir: Path, shown: str | None = None, signals: Iterable[str] = (),
                max_bytes: int = DEFAULT_MAX_NOTE_BYTES, max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-               parse: ParseAll | None = None) -> tuple[Portfolio, list[Diagnostic]]:
-    """Load and validate every note under `notes_dir`: the one loader of a whole notes folder
-    (`parse` spreads the parsing over worker processes; by default it runs in this one). A build
-    loads account by account with the same two steps, `parse_job` and `assemble_account`."""
+               parse: ParseAll | None = None, only: frozenset[str] | None = None) -> tuple[Portfolio, list[Diagnostic]]:
+    """Load and validate every note under `notes_dir` (of the accounts `only` names, if given): the
+    one loader of a whole notes folder (`parse` spreads the parsing over worker processes; by
+    default it runs in this one). A build loads account by account with the same two steps,
+    `parse_job` and `assemble_account`."""
     shown = shown if shown is not None else str(notes_dir).rstrip("/")
     if not notes_dir.is_dir():
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]
-    jobs, problems = discover(notes_dir, shown)
+    jobs, problems = discover(notes_dir, shown, only=only)
     parsed = parse(jobs, max_bytes) if parse is not None else parse_jobs(jobs, max_bytes)
     portfolio, diagnostics = assemble(shown, parsed, jobs, signals, max_image_bytes)
     return portfolio, problems + diagnostics

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import Path
 
 import frontmatter
 
+from ..core.diagnostics import display_path
 from .layout import SLUG
 from .loader import load_notes
 
@@ -26,12 +28,19 @@ What was said, in a few sentences. Who raised what? What did they ask of us?
 """
 
 
+def slugify(name: str) -> str:
+    """The folder name for a client's name: 'Globex Corp' → 'globex-corp', 'Société Générale' →
+    'societe-generale'; "" when nothing of it is a letter or digit in ASCII."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
 def new_account(notes: Path, slug: str, name: str | None, owner: str) -> Path:
     if not SLUG.fullmatch(slug):
         raise ValueError(f"'{slug}' is not a valid account slug: use lowercase letters, digits and hyphens")
     folder = notes / slug
     if (folder / "account.md").exists():
-        raise ValueError(f"{folder / 'account.md'} already exists")
+        raise ValueError(f"{display_path(folder / 'account.md')} already exists; allyreport new never overwrites")
     post = frontmatter.Post(
         ACCOUNT_BODY,
         account=name or slug.replace("-", " ").title(),
@@ -52,11 +61,11 @@ def new_note(notes: Path, slug: str, day: dt.date, context: str, topic: str) -> 
     portfolio, _ = load_notes(notes)
     account = next((a for a in portfolio.accounts if a.slug == slug), None)
     if account is None:
-        raise ValueError(f"no account '{slug}' in {notes} (create it with: allyreport new {slug})")
+        raise ValueError(f"no account '{slug}' in {display_path(notes)}")
     words = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-") or "meeting"
     path = notes / slug / f"{day.isoformat()}-{words}.md"
     if path.exists():
-        raise ValueError(f"{path} already exists")
+        raise ValueError(f"{display_path(path)} already exists; pick another --topic or --date")
     people = [s.name for s in account.meta.stakeholders[:1]]
     post = frontmatter.Post(
         NOTE_BODY,

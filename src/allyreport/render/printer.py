@@ -64,17 +64,21 @@ class Setup:
     stylesheet: str  # print.css, the firm's own if it has one
     page_size: str
     variant: str
-    stamp: tuple[int, int] = (0, 0)  # the stylesheet's mtime and size: an edited one is parsed again
+    stamp: tuple[int, int] = (0, 0)  # the stylesheets' mtime and size: an edited one is parsed again
+    extra: str = ""  # the settings' extra_css, after print.css
 
 
-def make_setup(page_size: str, variant: str, override: Path | None) -> Setup:
-    folders = [p for p in (override, DEFAULT_TEMPLATES, FONT_DIR) if p is not None]
+def make_setup(page_size: str, variant: str, override: Path | None, extra: Path | None = None) -> Setup:
+    """The extra stylesheet's folder is readable too, for the fonts and logos it names."""
+    folders = [p for p in (override, DEFAULT_TEMPLATES, FONT_DIR, extra.parent if extra else None) if p is not None]
     roots = tuple(dict.fromkeys(str(p.resolve()) for p in folders))
     base = (override or DEFAULT_TEMPLATES).resolve()
     css = find_asset("print.css", override).resolve()
-    stat = css.stat() if css.is_file() else None
-    stamp = (stat.st_mtime_ns, stat.st_size) if stat else (0, 0)
-    return Setup(roots, base.as_uri() + "/", str(css), page_size, variant, stamp)
+    stamp = (0, 0)
+    for sheet in (css, extra):
+        stat = sheet.stat() if sheet is not None and sheet.is_file() else None
+        stamp = (stamp[0] ^ stat.st_mtime_ns, stamp[1] + stat.st_size) if stat else stamp
+    return Setup(roots, base.as_uri() + "/", str(css), page_size, variant, stamp, str(extra.resolve()) if extra else "")
 
 
 # -- reading files: the templates and the fonts, nothing else -------------------------------
@@ -163,6 +167,8 @@ class Printer:
         with captured(display_path(Path(setup.stylesheet)), setup.roots) as problems:
             self.css = [weasyprint.CSS(string=font_faces_css(), url_fetcher=self.fetcher, font_config=self.fonts),
                         weasyprint.CSS(filename=setup.stylesheet, url_fetcher=self.fetcher, font_config=self.fonts),
+                        *([weasyprint.CSS(filename=setup.extra, url_fetcher=self.fetcher, font_config=self.fonts)]
+                          if setup.extra else []),
                         weasyprint.CSS(string=page, font_config=self.fonts)]
         self.problems = problems
 
@@ -268,7 +274,7 @@ def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options
     from .documents import template_problem
 
     spec = settings.spec
-    setup = make_setup(spec.page_size, spec.pdf_variant, options.templates)
+    setup = make_setup(spec.page_size, spec.pdf_variant, options.templates, settings.extra_css)
     (stage / "pdf").mkdir(exist_ok=True)
     workers = min(options.jobs, count)
     try:

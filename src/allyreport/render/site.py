@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ..rules.judge import Project
 
 ASSETS = ("style.css", "portfolio.js")
+EXTRA_CSS = "extra.css"  # the settings' extra_css, as the site's pages link it
 HISTORY = 8  # quarters shown in the charts
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 MOVEMENTS = ("up", "down", "same", "new")
@@ -110,6 +111,8 @@ def render_portfolio(project: Project, env: jinja2.Environment, options: Options
         (stage / "assets").mkdir(exist_ok=True)
         for asset in ASSETS:
             shutil.copyfile(find_asset(asset, options.templates), stage / "assets" / asset)
+        if project.settings.extra_css is not None:  # linked from base.html after style.css
+            shutil.copyfile(project.settings.extra_css, stage / "assets" / EXTRA_CSS)
         context = portfolio_context(project) | {"rows": {slug: Markup(row) for slug, row in rows.items()}}
         page = env.get_template("index.html").render(context)
         write(stage / "index.html", page)
