@@ -114,3 +114,32 @@ def test_without_javascript_the_whole_table_shows(chromium: str, examples: Path)
         assert page.locator("#accounts-table tbody tr:visible").count() == 7
         assert not page.locator("#filters").is_visible()  # filters need the script; nothing half-works
         browser.close()
+
+
+def test_people_show_on_the_review_plan_and_portfolio_in_a_real_browser(chromium: str, examples: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        watch = Watch(page, examples)
+        page.goto((examples / "index.html").as_uri())
+        coverage = page.locator("#accounts-table thead th", has_text="Coverage")
+        coverage.locator("button").click()
+        shares = page.locator("#accounts-table tbody tr").evaluate_all("rs => rs.map(r => r.cells[6].dataset.value)")
+        assert [float(v) for v in shares] == sorted(float(v) for v in shares)
+        gap = page.locator("#accounts-table thead th", has_text="Trust gap")
+        gap.locator("button").click()
+        gap.locator("button").click()
+        assert visible_names(page)[0] == "Harbor Freight Lines"  # the largest gap: +2.5 on self-orientation
+        page.goto((examples / "accounts" / "northwind-bank.html").as_uri())
+        people = page.locator("table.people tbody tr")
+        assert people.count() == 5
+        assert people.nth(1).is_visible()
+        assert "left 2026-09-04" in people.nth(1).inner_text()
+        assert page.locator("#insight-sponsor-left").is_visible()
+        page.goto((examples / "plans" / "northwind-bank.html").as_uri())
+        assert page.locator("ul.people-moves li").first.inner_text().startswith("Sofia Brandt")
+        browser.close()
+    assert watch.errors == []
+    assert watch.outside == []

@@ -23,7 +23,8 @@ ACME = {
     "acme/2026-04-10.md": note("2026-04-10", "strategy", by="us", extra=TRUST),
     "acme/2026-05-10.md": note("2026-05-10", "problem", extra=TRUST),
     "acme/2026-07-01.md": note("2026-07-01", "problem", who="Priya Raman", extra=TRUST + (
-        "actions:\n  - do: Send the downtime analysis\n    by: 2026-07-20\n    done: 2026-07-21\n")),
+        "actions:\n  - do: Send the downtime analysis\n    by: 2026-07-20\n    done: 2026-07-21\n"
+        "client_rating: {reliability: 6, credibility: 6, intimacy: 4, self_orientation: 5, source: review}\n")),
     "acme/2026-08-01.md": note("2026-08-01", "service", price=True),
     "acme/2026-09-01.md": note("2026-09-01", "service"),
     "acme/2026-10-02.md": note("2026-10-02", "strategy", by="us"),  # after 2026Q3: a later review's
@@ -168,9 +169,9 @@ def test_levels_table(write_notes: NotesWriter, tmp_path: Path) -> None:
 
 STORIES = {
     # slug: (level in 2026Q3, insights that must be raised)
-    "harbor-freight-lines": ("service-source", {"price-driven"}),
+    "harbor-freight-lines": ("service-source", {"price-driven", "no-sponsor", "trust-blind-spot"}),
     "acme-foods": ("solution-provider", set()),
-    "northwind-bank": ("ally", set()),
+    "northwind-bank": ("ally", {"sponsor-left", "overdue-contacts"}),
     "meridian-insurance": ("ally", {"relevance-declining", "stale-profile"}),
     "oakridge-capital": (None, {"social-drift", "comfort-not-trust"}),
     "vertex-pharma": (None, {"sales-plan", "failing-tests", "vague-plan"}),
@@ -256,3 +257,25 @@ def test_past_quarter_leaves_out_accounts_that_began_later(write_notes: NotesWri
     result = run_cli("levels", "--notes", "notes", "--quarter", "2026Q1", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [a["slug"] for a in json.loads(result.stdout)] == ["old"]
+
+
+@examples
+def test_northwinds_coo_left_and_his_successor_is_not_met_yet(example_levels: dict[str, dict[str, Any]]) -> None:
+    northwind = example_levels["northwind-bank"]
+    left = next(i for i in northwind["insights"] if i["key"] == "sponsor-left")
+    assert (left["severity"], left["message"]) == (
+        "critical", "Left: Martin Hale (sponsor, left 2026-09-04). Successor not met since: 1 of 1.")
+    assert left["evidence"] == [{"path": "notes/northwind-bank/account.md", "line": 18, "date": None}]  # `left:`
+    people = {p["name"]: p for p in northwind["people"]}
+    assert (people["Martin Hale"]["current"], people["Martin Hale"]["successor"]) == (False, "Sofia Brandt")
+    assert (people["Sofia Brandt"]["contact"], people["Sofia Brandt"]["last_contact"]) == ("green", None)
+    assert (people["Lena Vogt"]["contact"], people["Lena Vogt"]["days_since_contact"]) == ("overdue", 68)
+
+
+@examples
+def test_two_example_accounts_carry_the_clients_own_ratings(example_levels: dict[str, dict[str, Any]]) -> None:
+    harbor, northwind = example_levels["harbor-freight-lines"], example_levels["northwind-bank"]
+    assert (harbor["client_trust"]["gap"], harbor["client_trust"]["gap_factor"]) == (2.5, "self_orientation")
+    assert "trust-blind-spot" not in {i["key"] for i in northwind["insights"]}
+    gaps = {h["quarter"]: h["gap"] for h in northwind["client_trust"]["history"] if h["readings"]}
+    assert gaps == {"2026Q1": 1.5, "2026Q2": 2.0, "2026Q3": 0.56}  # the survey's intimacy gap, closed by July

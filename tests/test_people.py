@@ -207,7 +207,7 @@ def test_one_point_is_not_a_blind_spot(write_notes: NotesWriter) -> None:
 
 def test_the_client_seeing_us_as_more_self_oriented_is_a_blind_spot(write_notes: NotesWriter) -> None:
     v = _rated(write_notes, "reliability: 9, credibility: 9, intimacy: 8, self_orientation: 5")
-    assert (v.window.values["trust_gap_factor"], v.window.values["trust_gap"]) == ("self_orientation", 2.0)
+    assert (v.window.values["trust_gap_factor"], v.window.values["trust_gap"]) == ("self-orientation", 2.0)
     assert "trust-blind-spot" in keys(v)
 
 
@@ -247,3 +247,70 @@ def test_a_firm_can_make_sponsor_left_always_critical(write_notes: NotesWriter) 
 
 
 # test_fidelity.test_every_shipped_insight_has_a_case checks PEOPLE_INSIGHT_CASES with the others.
+
+
+# -- each person judged on their own --------------------------------------------------------------
+
+TWO = """\
+---
+account: {name}
+owner: Jo Park
+target: ally
+stakeholders:
+  - name: Martin Hale
+    influence: sponsor
+  - name: Ben Adeyemi
+    influence: user
+---
+Profile.
+"""
+TRUST = "trust: {{reliability: {0}, credibility: 7, intimacy: 5, self_orientation: 4}}\n"
+
+
+def _two_people() -> dict[str, str]:
+    """Martin: three strategy conversations we opened. Ben: two problems. Both: one strategy talk."""
+    martin = {day: nw(day, "Martin Hale", "strategy", "opened_by: us\n" + TRUST.format(8))
+              for day in ("2026-04-10", "2026-05-12", "2026-07-08")}
+    ben = {day: nw(day, "Ben Adeyemi", "problem", TRUST.format(6)) for day in ("2026-06-02", "2026-08-19")}
+    both = {"2026-09-03": nw("2026-09-03", "Martin Hale, Ben Adeyemi", "strategy", TRUST.format(7))}
+    return {**martin, **ben, **both}
+
+
+def test_a_persons_level_is_the_account_rules_applied_to_their_notes(write_notes: NotesWriter) -> None:
+    notes = _two_people()
+    files = {f"{slug}/account.md": TWO.format(name=slug) for slug in ("nw", "only-martin", "only-ben")}
+    for i, (day, text) in enumerate(notes.items()):
+        files[f"nw/{day}-{i}.md"] = text
+        for slug, name in (("only-martin", "Martin Hale"), ("only-ben", "Ben Adeyemi")):
+            if name in text.split("\n")[2]:  # the `with:` line
+                files[f"{slug}/{day}-{i}.md"] = text
+    verdicts = judge(write_notes, files)
+    martin, ben = verdicts["nw"].people
+    alone = {"Martin Hale": verdicts["only-martin"], "Ben Adeyemi": verdicts["only-ben"]}
+    assert [(p.name, p.level.key) for p in (martin, ben)] == [("Martin Hale", "ally"), ("Ben Adeyemi", "solution-provider")]
+    for p in (martin, ben):
+        assert (p.level, p.trust, p.client) == (alone[p.name].level, alone[p.name].trust, alone[p.name].client_trust)
+    assert verdicts["nw"].level.key == "ally"  # the account as a whole: 4 strategy of 6 business conversations
+
+
+def test_a_person_below_target_their_contact_and_share(write_notes: NotesWriter) -> None:
+    v = judge(write_notes, {"nw/account.md": TWO.format(name="Northwind"),
+                            **{f"nw/{day}.md": text for day, text in _two_people().items()}})["nw"]
+    martin, ben = v.people
+    assert (martin.target and martin.target.key, martin.below_target, martin.contact, martin.days) == (
+        "ally", False, "green", 27)  # last met 2026-09-03, 27 days before the window's end; every 45
+    assert (ben.target, ben.below_target, ben.contact, ben.cadence) == (None, False, "green", 90)  # a user: no target
+    assert (martin.met_window, martin.business_share, ben.business_share) == (4, 4 / 6, 3 / 6)
+    assert martin.evidence[0] == Source("notes/nw/2026-04-10.md", 3, dt.date(2026, 4, 10))
+
+
+def test_someone_met_but_not_listed_is_shown_after_the_stakeholders(write_notes: NotesWriter) -> None:
+    v = northwind(write_notes, {"2026-07-01": nw("2026-07-01", "Martin Hale, Zoe Park")})
+    assert [(p.name, p.listed, p.target) for p in v.people][-1] == ("Zoe Park", False, None)
+    assert [p.name for p in v.people] == ["Martin Hale", "Sofia Brandt", "Ben Adeyemi", "Zoe Park"]
+
+
+def test_a_person_who_left_has_no_cadence_and_no_target(write_notes: NotesWriter) -> None:
+    v = northwind(write_notes, {"2026-07-01": nw("2026-07-01", "Martin Hale")}, martin=LEFT)
+    martin = v.people[0]
+    assert (martin.current, martin.contact, martin.target, martin.met_window) == (False, None, None, 1)

@@ -206,8 +206,11 @@ def test_review_shows_history_charts_trust_and_stakeholders(site: Path) -> None:
     assert "Reliability, as kept —" in text(trust)
     assert "no firm commitment fell due in the window" in text(trust)
     people = {text(r.th): [text(td) for td in r.find_all("td")] for r in page.select("table.people tbody tr")}
-    assert people == {"Dana Reyes": ["CEO", "6", "6", "2026-06-10", "growth"],
-                      "Lee Wong": ["CFO", "0", "0", "never met", "—"]}
+    # role, influence, the level of the conversations with them, target, last contact, met, share, TQ, concerns
+    assert people == {"Dana Reyes": ["CEO", "—", "Ally", "Ally", "2026-06-10 no cadence", "6 of 6", "100%",
+                                     "6.7 / —", "growth"],
+                      "Lee Wong": ["CFO", "—", "Unrated", "Ally below", "never met no cadence", "0 of 0", "0%",
+                                   "— / —", "—"]}
 
 
 def test_review_lists_insights_with_their_evidence(site: Path) -> None:

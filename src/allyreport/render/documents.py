@@ -142,6 +142,7 @@ class PortfolioSummary:
     critical: int  # accounts with at least one critical insight
     worst: Capped[Verdict]
     no_plan: Capped[Verdict]
+    sponsor_left: Capped[tuple[Verdict, Any]]  # accounts whose sponsor left, with that insight; critical first
     rows: tuple[Verdict, ...]  # the appendix: every account, by name
 
 
@@ -292,6 +293,8 @@ def summarize(project: Project) -> PortfolioSummary:
         worst=Capped.of(sorted((v for v in verdicts if v.insights), key=_risk_order)),
         no_plan=Capped.of([v for v in sorted(verdicts, key=lambda v: v.level.rank)
                            if not v.open_invest]),
+        sponsor_left=Capped.of(sorted(((v, i) for v in verdicts for i in v.insights if i.key == "sponsor-left"),
+                                      key=lambda vi: _severity_rank(vi[1].severity))),
         rows=tuple(verdicts),
     )
 

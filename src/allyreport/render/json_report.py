@@ -5,10 +5,12 @@ The schema is documented in docs/output.md; keys here are a contract.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..rules.engine import Check, Trust, Verdict
-from ..rules.metrics import Source
+from ..rules.metrics import RATED, Source
+from ..rules.people import ClientTrust, Person
 from ..rules.ruleset import Level
 
 
@@ -16,10 +18,11 @@ def source_json(source: Source) -> dict[str, Any]:
     return {"path": source.path, "line": source.line, "date": source.date.isoformat() if source.date else None}
 
 
-def trust_json(trust: Trust) -> dict[str, Any]:
-    def r(value: float | None) -> float | None:
-        return None if value is None else round(value, 2)
+def r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
+
+def trust_json(trust: Trust) -> dict[str, Any]:
     return {
         "reliability": r(trust.reliability),
         "credibility": r(trust.credibility),
@@ -31,6 +34,43 @@ def trust_json(trust: Trust) -> dict[str, Any]:
         "reliability_kept": r(trust.reliability_kept),
         "weakest": trust.weakest,
         "readings": trust.readings,
+    }
+
+
+def client_json(c: ClientTrust) -> dict[str, Any]:
+    return {
+        "readings": c.readings,
+        "client": {**{f: r(c.client[f]) for f in RATED}, "tq": r(c.client_tq)},
+        "ours": {f: r(c.ours[f]) for f in RATED},
+        "gaps": {f: r(c.gap_of(f)) for f in RATED},
+        "gap": r(c.gap),
+        "gap_factor": c.gap_factor,
+    }
+
+
+def account_client_json(v: Verdict) -> dict[str, Any] | None:
+    if v.client_trust is None:
+        return None
+    history = [{"quarter": str(q), **client_json(c)} for q, c in v.client_history]
+    return {**client_json(v.client_trust), "history": history}
+
+
+def day(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def person_json(p: Person) -> dict[str, Any]:
+    s = p.stakeholder
+    return {
+        "name": p.name, "listed": p.listed, "role": p.role or None, "influence": p.influence,
+        "current": p.current, "joined": day(s.joined if s else None), "left": day(s.left if s else None),
+        "successor": s.successor if s else None,
+        "level": p.level.key, "target": p.target.key if p.target else None, "below_target": p.below_target,
+        "move": p.level.move or None,
+        "cadence": p.cadence, "contact": p.contact, "last_contact": day(p.last), "days_since_contact": p.days,
+        "met_window": p.met_window, "met_total": p.met_total, "business_share": round(p.business_share, 4),
+        "trust": trust_json(p.trust), "client_trust": client_json(p.client),
+        "evidence": [source_json(e) for e in p.evidence],
     }
 
 
@@ -73,6 +113,8 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "window": {"start": v.window.start.isoformat(), "end": v.window.end.isoformat(), "quarters": v.model.window},
         "history": [{"quarter": str(h.quarter), "level": h.level.key, "notes": h.notes} for h in v.history],
         "trust": trust_json(v.trust),
+        "client_trust": account_client_json(v),
+        "people": [person_json(p) for p in v.people],
         "referred": v.referred,
         "introduced_by": v.account.meta.introduced_by.model_dump() if v.account.meta.introduced_by else None,
         "metrics": metrics_json(v),

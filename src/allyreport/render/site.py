@@ -12,7 +12,6 @@ Pages live at stable paths: `index.html`, `accounts/<slug>.html` (review) and
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import re
@@ -32,6 +31,7 @@ from ..core.quarters import Quarter
 from ..notes.data import Note, Picture
 from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS
 from ..rules.engine import Check, Verdict
+from ..rules.people import Person
 from . import charts
 from .documents import Capped, met, pdf_environment, plan_actions, summarize, template_problem
 from .standalone import standalone
@@ -45,20 +45,6 @@ EXTRA_CSS = "extra.css"  # the settings' extra_css, as the site's pages link it
 HISTORY = 8  # quarters shown in the charts
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 MOVEMENTS = ("up", "down", "same", "new")
-
-
-@dataclass(frozen=True)
-class Person:
-    """A stakeholder as the review shows them: listed in account.md or only met."""
-
-    name: str
-    role: str
-    concerns: tuple[str, ...]
-    met_quarter: int
-    met_window: int
-    met_total: int
-    last: dt.date | None
-    listed: bool
 
 
 @dataclass(frozen=True)
@@ -197,7 +183,7 @@ def row_context(project: Project, v: Verdict) -> dict[str, Any]:
 def account_context(project: Project, v: Verdict) -> dict[str, Any]:
     history = v.history[-HISTORY:]
     quarters = [h.quarter for h in history]
-    people_list = people(v)
+    people_list = v.people
     next_checks = next_level_checks(v)
     mix = window_mix(v)
     return {
@@ -241,28 +227,6 @@ def shift_toward(checks: tuple[Check, ...]) -> tuple[str, ...]:
     names = {name for c in checks if not c.holds for name, _ in c.values}
     return tuple(ctx for ctx in reversed(BUSINESS_CONTEXTS)
                  if any(name == ctx or name.startswith(ctx + "_") for name in names))
-
-
-def people(v: Verdict) -> tuple[Person, ...]:
-    """Everyone listed in account.md (in its order), then anyone met who is not listed, by name."""
-    quarter: Counter[str] = Counter()
-    window: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    last: dict[str, dt.date] = {}
-    for note in v.account.notes:
-        for name in note.meta.with_:
-            total[name] += 1
-            last[name] = note.date
-            window[name] += v.window.start <= note.date <= v.window.end
-            quarter[name] += v.quarter.start <= note.date <= v.quarter.end
-
-    def person(name: str, role: str, concerns: tuple[str, ...], listed: bool) -> Person:
-        return Person(name, role, concerns, quarter[name], window[name], total[name], last.get(name), listed)
-
-    known = {s.name for s in v.account.meta.stakeholders}
-    listed = [person(s.name, s.role or "", s.concerns, True) for s in v.account.meta.stakeholders]
-    extra = [person(name, "", (), False) for name in sorted(total) if name not in known]
-    return tuple(listed + extra)
 
 
 def staleness(v: Verdict, people_list: tuple[Person, ...]) -> Staleness:

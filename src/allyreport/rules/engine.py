@@ -15,8 +15,10 @@ from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter, span
 from ..notes.data import Account, Note, Portfolio
 from . import metrics
+from .coverage import PEOPLE_METRICS
 from .expressions import FUNCTIONS
 from .metrics import FACTORS, Source, Window, gather, is_open
+from .people import ClientTrust, Judging, Person, client_trust_of, people
 from .relationship import history_values
 from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
 
@@ -102,6 +104,9 @@ class Verdict:
     trust_history: tuple[tuple[Quarter, Trust], ...]  # each quarter's window, so the last one equals `trust`
     insights: tuple[Insight, ...]
     referred: bool = False  # the level is where a referred account starts (its first window)
+    people: tuple[Person, ...] = ()  # listed stakeholders in account.md's order, then others met
+    client_trust: ClientTrust | None = None  # the client's ratings beside ours, over the window
+    client_history: tuple[tuple[Quarter, ClientTrust], ...] = ()  # each quarter's window, like trust_history
 
     @property
     def next_level(self) -> Level | None:
@@ -214,6 +219,16 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
     return level, False
 
 
+def _windows(facts: metrics.Facts, model: LevelModel, quarter: Quarter, signals: tuple[str, ...], coverage: bool,
+             evidence: bool = True) -> tuple[list[Quarter], list[Window]]:
+    """The window of every quarter from the first note to `quarter`; only the last one with its
+    evidence and, unless the levels name them (`coverage`), the coverage metrics."""
+    first = Quarter.of(facts.notes[0].date) if facts.notes else quarter
+    quarters = span(min(first, quarter), quarter)
+    return quarters, [metrics.window(facts, q, model.window, signals, sources=evidence and q == quarter,
+                                     people=(evidence and q == quarter) or coverage) for q in quarters]
+
+
 def _history(model: LevelModel, quarters: list[Quarter], windows: list[Window], facts: metrics.Facts,
              ev: Evaluator, slug: str) -> tuple[QuarterLevel, ...]:
     """Each quarter's level, oldest first; a quarter's window first learns the levels before it."""
@@ -234,9 +249,8 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     """A level for every quarter from the first note to `quarter`; findings and insights for `quarter`."""
     facts = gather(account, rules.people)
     signals = tuple(rules.signals)
-    first = Quarter.of(account.notes[0].date) if account.notes else quarter
-    quarters = span(min(first, quarter), quarter)
-    windows = [metrics.window(facts, q, model.window, signals, sources=q == quarter) for q in quarters]
+    coverage = bool(model.names & PEOPLE_METRICS.keys())  # else only the review quarter needs the coverage metrics
+    quarters, windows = _windows(facts, model, quarter, signals, coverage)
     history = _history(model, quarters, windows, facts, ev, account.slug)
     who = f"{account.slug} {quarter}"
     current, level, referred = windows[-1], history[-1].level, history[-1].referred
@@ -250,9 +264,17 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
                      if (found := _insight(rule, values, current, ev, who)) is not None)
     trust_history = tuple((h.quarter, trust_of(w)) for h, w in zip(history, windows, strict=True))
     steered = any(i.steer for i in insights) and not account.meta.target
+    target = level if steered else _target(account, model, level)
+
+    def judge(mine: metrics.Facts) -> tuple[Level, Window]:  # a person: the same windows and history, their notes
+        their_quarters, their_windows = _windows(mine, model, quarter, signals, coverage, evidence=False)
+        return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
+
+    judging = Judging(facts, quarter, current, target, rules.people, judge, trust_of)
     return Verdict(account, model, quarter, current, level, finding, higher, history,
-                   _movement(previous, level), previous, level if steered else _target(account, model, level),
-                   trust_of(current), trust_history, insights, referred)
+                   _movement(previous, level), previous, target, trust_of(current), trust_history, insights, referred,
+                   people(judging), client_trust_of(current),
+                   tuple((q, client_trust_of(w)) for q, w in zip(quarters, windows, strict=True)))
 
 
 def finding_checks(conditions: Iterable[Condition], window: Window, ev: Evaluator, who: str) -> tuple[Check, ...]:

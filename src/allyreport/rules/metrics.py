@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core.quarters import Quarter
 from ..notes.data import Account, Note
@@ -48,7 +48,8 @@ METRICS: dict[str, str] = {
     "client_tq": "trust quotient (R + C + I) / S from the client ratings' means (0 without ratings)",
     "trust_gap": "the largest amount by which our own reading beats the client's on one factor, in points "
                  "(self minus client; for self-orientation, client minus self); 0 unless both were read",
-    "trust_gap_factor": "the factor of that gap, e.g. 'intimacy' ('' without a gap)",
+    "trust_gap_factor": "the factor of that gap, 'reliability', 'credibility', 'intimacy' or 'self-orientation' "
+                        "('' without a gap)",
     "firm_due": "firm commitments falling due in the window, from any note up to its end",
     "firm_kept": "firm commitments due in the window and done on or before their date",
     "firm_missed": "firm commitments due in the window not done by their date",
@@ -131,12 +132,25 @@ def gather(account: Account, people: PeopleRules | None = None) -> Facts:
                  {q: tuple(ns) for q, ns in by_quarter.items()}, tuple(actions), people or PeopleRules())
 
 
-def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], sources: bool = True) -> Window:
+def narrow(facts: Facts, notes: Sequence[Note]) -> Facts:
+    """What `gather` gives for the same account holding only `notes` (a subset, oldest first),
+    taken from what was gathered already: one person's conversations (`people`)."""
+    kept = {id(n) for n in notes}
+    by_quarter = {q: mine for q, ns in facts.by_quarter.items() if (mine := tuple(n for n in ns if id(n) in kept))}
+    paths = {n.path for n in notes}
+    actions = tuple(w for w in facts.actions if w.made is None or w.source.path in paths)
+    return Facts(replace(facts.account, notes=tuple(notes)), tuple(notes), tuple(n.date for n in notes), by_quarter,
+                 actions, facts.people)
+
+
+def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], sources: bool = True,
+           people: bool = True) -> Window:
     """The metrics of the `size` quarters ending with `quarter`; `sources=False` skips the evidence
-    (a history quarter needs only its level)."""
+    (a history quarter needs only its level), `people=False` the coverage metrics (`PEOPLE_METRICS`:
+    only for a window whose level conditions do not name them)."""
     first = quarter.back(size - 1)
     notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ())]
-    return _compute(facts, notes, (first.start, first.back(size).start, quarter.end), signals, sources)
+    return _compute(facts, notes, (first.start, first.back(size).start, quarter.end), signals, (sources, people))
 
 
 def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
@@ -148,7 +162,7 @@ def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
 def compute(account: Account, notes: Sequence[Note], start: dt.date, end: dt.date,
             signals: Iterable[str]) -> Window:
     """Metrics over `notes` (already limited to start..end); `account.notes` gives history."""
-    return _compute(gather(account), notes, (start, start - (end - start), end), signals, True)
+    return _compute(gather(account), notes, (start, start - (end - start), end), signals, (True, True))
 
 
 def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
@@ -180,10 +194,11 @@ class _Sink:
 
 
 def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.date], signals: Iterable[str],
-             wanted: bool) -> Window:
-    """`span`: the window's start, where the window before it starts, and the window's end."""
+             wanted: tuple[bool, bool]) -> Window:
+    """`span`: the window's start, where the window before it starts, and the window's end;
+    `wanted`: the sources, and the coverage metrics."""
     start, since, end = span
-    sink = _Sink(wanted)
+    sink = _Sink(wanted[0])
     _contexts(notes, sink)
     # Signals count on business notes only: social time builds no business level (the social
     # ones are `social_signals`, personal rapport).
@@ -203,8 +218,8 @@ def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.d
     account = f.account
     sink.put("stakeholders_listed", len(account.meta.stakeholders))
     sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
-    for name, value, evidence, key in (*people_metrics(account, notes, f.notes, (start, since, end), f.people),
-                                       *relationship_metrics(account, notes, f.notes, f.dates, end)):
+    found = people_metrics(account, notes, f.notes, (start, since, end), f.people) if wanted[1] else []
+    for name, value, evidence, key in (*found, *relationship_metrics(account, notes, f.notes, f.dates, end)):
         sink.put(name, value, evidence, key)
     return Window(start, end, sink.values, sink.sources)
 
@@ -256,7 +271,7 @@ def _client_trust(notes: Sequence[Note], sink: _Sink) -> None:
     gaps = {f: gap for f in RATED if (gap := trust_gap(f, sink.values[f], means[f])) is not None}
     worst = min(gaps, key=lambda f: (-gaps[f], RATED.index(f)), default="")
     sink.put("trust_gap", max(gaps[worst], 0.0) if worst else 0.0, rated, "client_rating")
-    sink.put("trust_gap_factor", worst if worst and gaps[worst] > 0 else "", rated, "client_rating")
+    sink.put("trust_gap_factor", worst.replace("_", "-") if worst and gaps[worst] > 0 else "", rated, "client_rating")
 
 
 def trust_gap(factor: str, ours: Value, theirs: float) -> float | None:

@@ -116,6 +116,11 @@ class LevelModel:
             return 0
         return sum(1 for lv in self.levels[level.rank:] if lv.rated)
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Every metric its levels' conditions read."""
+        return frozenset(name for level in self.levels for c in level.conditions for name in c.names)
+
     def level(self, key: str) -> Level:
         return next(level for level in self.levels if level.key == key)
 
