@@ -22,6 +22,8 @@ from .people import ClientTrust, Judging, Person, client_trust_of, people
 from .relationship import history_values
 from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
 
+HISTORY_METRICS = frozenset(history_values(None, None, 0))  # previous_level, recent_best_rank, ...
+
 
 @dataclass(frozen=True)
 class Check:
@@ -220,13 +222,21 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
 
 
 def _windows(facts: metrics.Facts, model: LevelModel, quarter: Quarter, signals: tuple[str, ...], coverage: bool,
-             evidence: bool = True) -> tuple[list[Quarter], list[Window]]:
-    """The window of every quarter from the first note to `quarter`; only the last one with its
-    evidence and, unless the levels name them (`coverage`), the coverage metrics."""
-    first = Quarter.of(facts.notes[0].date) if facts.notes else quarter
+             evidence: bool = True, history: bool = True) -> tuple[list[Quarter], list[Window]]:
+    """The window of every quarter from the first note to `quarter` (only `quarter`'s without
+    `history`); only the last one with its evidence and, unless the levels name them
+    (`coverage`), the coverage metrics."""
+    first = Quarter.of(facts.notes[0].date) if facts.notes and history else quarter
     quarters = span(min(first, quarter), quarter)
     return quarters, [metrics.window(facts, q, model.window, signals, sources=evidence and q == quarter,
                                      people=(evidence and q == quarter) or coverage) for q in quarters]
+
+
+def _reads_history(model: LevelModel) -> bool:
+    """Whether a level (or the referral start) reads the levels of earlier quarters: only then
+    does a person's level need every quarter before the review's, as the account's does."""
+    names = model.names | (frozenset(n for c in model.referral.conditions for n in c.names) if model.referral else frozenset())
+    return bool(names & HISTORY_METRICS)
 
 
 def _history(model: LevelModel, quarters: list[Quarter], windows: list[Window], facts: metrics.Facts,
@@ -267,7 +277,8 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     target = level if steered else _target(account, model, level)
 
     def judge(mine: metrics.Facts) -> tuple[Level, Window]:  # a person: the same windows and history, their notes
-        their_quarters, their_windows = _windows(mine, model, quarter, signals, coverage, evidence=False)
+        their_quarters, their_windows = _windows(mine, model, quarter, signals, coverage, evidence=False,
+                                                 history=_reads_history(model))
         return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
 
     judging = Judging(facts, quarter, current, target, rules.people, judge, trust_of)
