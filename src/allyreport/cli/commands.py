@@ -18,10 +18,10 @@ from pathlib import Path
 from ..build.pipeline import NO_NOTES, Outcome, build, judge
 from ..config.options import Options
 from ..config.settings import Settings, load_settings
-from ..core.diagnostics import Diagnostic, display_path, errors_only
+from ..core.diagnostics import Diagnostic, counts, display_path, errors_only, plural
 from ..core.strict import did_you_mean
 from ..notes.layout import ACCOUNT_FILE, SLUG
-from .output import Exit, UsageError, counts, dump_json, plural, report, say, today
+from .output import Exit, UsageError, dump_json, report, say, today
 from .targets import resolve_targets
 
 

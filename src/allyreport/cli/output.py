@@ -13,7 +13,7 @@ import os
 import sys
 from typing import TextIO
 
-from ..core.diagnostics import Diagnostic, errors_only, render_json, sort_key
+from ..core.diagnostics import Diagnostic, counts, errors_only, render_json, sort_key
 
 
 class UsageError(Exception):
@@ -41,18 +41,6 @@ def colour(stream: TextIO) -> bool:
 
 def _paint(text: str, code: str, on: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if on else text
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
-
-def counts(diagnostics: list[Diagnostic]) -> str:
-    """'2 errors, 3 warnings', 'no errors, 1 warning', 'no errors'."""
-    errors = len(errors_only(diagnostics))
-    warnings = len(diagnostics) - errors
-    head = plural(errors, "error") if errors else "no errors"
-    return head + (f", {plural(warnings, 'warning')}" if warnings else "")
 
 
 def print_diagnostics(diagnostics: list[Diagnostic]) -> None:

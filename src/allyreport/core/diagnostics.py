@@ -82,3 +82,16 @@ def render_text(diagnostics: Iterable[Diagnostic]) -> str:
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     items = [d.as_json() for d in sorted(diagnostics, key=sort_key)]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def counts(diagnostics: Iterable[Diagnostic]) -> str:
+    """The count line every command prints: '2 errors, 3 warnings', 'no errors, 1 warning', 'no errors'."""
+    found = list(diagnostics)
+    errors = len(errors_only(found))
+    warnings = len(found) - errors
+    head = plural(errors, "error") if errors else "no errors"
+    return head + (f", {plural(warnings, 'warning')}" if warnings else "")

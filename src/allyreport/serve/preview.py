@@ -33,7 +33,7 @@ from ..build.pipeline import Outcome, build
 from ..build.state import load_state
 from ..config.options import Options
 from ..config.settings import SETTINGS_FILE, Settings, load_settings
-from ..core.diagnostics import Diagnostic, display_path, errors_only, render_text
+from ..core.diagnostics import Diagnostic, counts, display_path, errors_only, render_text
 from .server import Server, Site
 from .watch import Changes, Watcher
 
@@ -220,11 +220,9 @@ def _build(preview: Preview) -> Outcome:
                                                                    "(run again with --debug for details)")])
     if outcome.diagnostics:
         sys.stderr.write(render_text(outcome.diagnostics))
-        errors = len(errors_only(outcome.diagnostics))
-        if errors:
-            warnings = len(outcome.diagnostics) - errors
-            print(f"{errors} error(s)" + (f", {warnings} warning(s)" if warnings else "") +
-                  "; the browser shows them, and the last good pages stay served", file=sys.stderr)
+        if errors_only(outcome.diagnostics):
+            print(f"{counts(outcome.diagnostics)}; the browser shows them, and the last good pages stay served",
+                  file=sys.stderr)
         sys.stderr.flush()
     return outcome
 
