@@ -54,13 +54,37 @@ def names_in(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
 
 
+# Limits on what a rules file may ask for (docs/rules.md, Limits): rules are the firm's own, but a
+# typo must not hang a build or fill a disk. Checked when the rules load, before any account.
+MAX_CONDITION_CHARS = 2_000
+MAX_CONDITION_DEPTH = 32  # of the expression's tree: `a and (b or (c and ...))`
+MAX_MESSAGE_CHARS = 2_000
+MAX_FORMAT_WIDTH = 100  # a field's width or precision in a message, as in {trust:>8.1f}
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply the expression nests (iteratively: a deep tree cannot exhaust the stack)."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def check_condition(text: str, scope: Scope) -> list[str]:
     """Everything wrong with one condition, found before any account is evaluated."""
     quoted = f"condition '{short(text, 60)}'"
+    if len(text) > MAX_CONDITION_CHARS:
+        return [f"{quoted} is {len(text):,} characters long; a condition may have at most {MAX_CONDITION_CHARS:,}"]
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         return [f"{quoted} is not a valid expression: {exc.msg}"]
+    except (RecursionError, MemoryError):
+        tree = None
+    if tree is None or _depth(tree) > MAX_CONDITION_DEPTH:
+        return [f"{quoted} nests more than {MAX_CONDITION_DEPTH} levels deep; split it into several conditions"]
     refused = [type(node).__name__ for node in ast.walk(tree) if not isinstance(node, _ALLOWED)]
     if refused:
         return [f"{quoted} uses {refused[0]}, which conditions do not allow; use {_ALLOWED_TEXT}"]
@@ -107,10 +131,16 @@ def _compare_problems(node: ast.Compare, scope: Scope) -> list[str]:
 def message_problems(message: str, scope: Scope) -> list[str]:
     """Message fields must be plain metric names, and the message must fill with real values."""
     allowed = scope.names | INSIGHT_ONLY
+    if len(message) > MAX_MESSAGE_CHARS:
+        return [f"message is {len(message):,} characters long; a message may have at most {MAX_MESSAGE_CHARS:,}"]
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(message) if field is not None]
+        parsed = [(field, spec) for _, field, spec, _ in string.Formatter().parse(message) if field is not None]
     except ValueError as exc:
         return [f"message is not a valid template ({exc}); write {{metric}} for a value, {{{{ and }}}} for braces"]
+    fields = [field for field, _ in parsed]
+    problems = [_spec_problem(field, spec) for field, spec in parsed if spec]
+    if any(problems):
+        return [p for p in problems if p]
     problems = []
     for field in fields:
         if not re.fullmatch(r"[A-Za-z_]\w*", field):
@@ -123,6 +153,17 @@ def message_problems(message: str, scope: Scope) -> list[str]:
         except (ValueError, TypeError) as exc:
             problems.append(f"message cannot be filled: {exc}")
     return problems
+
+
+def _spec_problem(field: str, spec: str) -> str:
+    """A format spec within bounds: `{business:>5000000}` would write megabytes per insight."""
+    if "{" in spec:
+        return f"message field '{{{field}:{spec}}}' nests a field in its format; write a plain format like :>8.1f"
+    widest = max((int(n) for n in re.findall(r"\d+", spec)), default=0)
+    if widest > MAX_FORMAT_WIDTH:
+        return (f"message field '{{{field}:{short(spec, 20)}}}' asks for a width or precision of {widest:,}; "
+                f"at most {MAX_FORMAT_WIDTH}")
+    return ""
 
 
 def suggest(name: str, names: frozenset[str], what: str = "metrics") -> str:
