@@ -35,9 +35,9 @@ from ..notes.layout import FileJob
 from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_file, parse_job, parse_jobs, read_capped
 from ..notes.pictures import all_pictures
 from ..notes.share import shareable
-from ..render.documents import account_documents, template_problem
+from ..render.documents import account_documents, plan_page, review_page, template_problem
 from ..render.json_report import verdict_json
-from ..render.site import account_context, plan_page, review_page, row_context
+from ..render.site import account_context, row_context
 from ..rules.engine import Evaluator, Verdict, evaluate_account, target_problem
 from ..rules.judge import Project
 from ..rules.ruleset import LevelModel

@@ -8,6 +8,7 @@ renderer is given the URL of its checked, published copy (env "pictures").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -28,7 +29,40 @@ def _markdown() -> MarkdownIt:
     md.validateLink = _allowed_link  # type: ignore[method-assign]
     md.inline.ruler.at("image", _image_rule)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("text", _render_text)
+    md.add_render_rule("code_inline", _render_code)
     return md
+
+
+# A word longer than this gets a break opportunity (a zero-width space) every WORD_PIECE characters:
+# with none, WeasyPrint's line breaking is quadratic in the word's length (a 25,000-character
+# word took 80 s to print), and the HTML page could not wrap it either.
+LONG_WORD = 48
+WORD_PIECE = 24
+_LONG = re.compile(rf"\S{{{LONG_WORD},}}")
+
+
+def breakable(text: str) -> str:
+    """`text` escaped for HTML, with long words made breakable."""
+    if len(text) < LONG_WORD or not _LONG.search(text):
+        return escapeHtml(text)
+    out, at = [], 0
+    for match in _LONG.finditer(text):
+        word = match.group()
+        out += [escapeHtml(text[at:match.start()]),
+                "\u200b".join(escapeHtml(word[i:i + WORD_PIECE]) for i in range(0, len(word), WORD_PIECE))]
+        at = match.end()
+    out.append(escapeHtml(text[at:]))
+    return "".join(out)
+
+
+def _render_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return breakable(tokens[idx].content)
+
+
+def _render_code(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    return f"<code{self.renderAttrs(token)}>{breakable(token.content)}</code>"
 
 
 def note_parser() -> MarkdownIt:

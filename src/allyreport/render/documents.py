@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import jinja2
+from markupsafe import Markup
 
 from .. import __version__
 from ..core.diagnostics import Diagnostic, display_path
 from ..notes.data import Note
+from ..notes.markdown import breakable
 from ..rules.engine import Check, QuarterLevel, Trust, Verdict, open_actions
 from ..rules.metrics import Source
 from ..rules.ruleset import SEVERITIES, Level
@@ -184,9 +186,10 @@ def portfolio_document(project: Project, template: jinja2.Template) -> PdfJob:
 def account_documents(project: Project, v: Verdict, templates: dict[str, jinja2.Template]) -> Iterator[PdfJob]:
     """An account's review and plan."""
     slug, as_of = v.account.slug, project.as_of
-    cited = cited_notes(v)
+    every = cited_notes(v)
+    cited = every[-PDF_LIMITS.notes:]  # the latest: a PDF's time and memory stay bounded (the page has them all)
     yield PdfJob(f"pdf/{slug}-review.pdf", templates["review"].render(
-        doc=account_info(project, v, "Account review", as_of), v=v, cited=cited,
+        doc=account_info(project, v, "Account review", as_of), v=v, cited=cited, earlier=len(every) - len(cited),
         anchors={c.note.path: c.anchor for c in cited}, history=recent_history(v)))
     yield PdfJob(f"pdf/{slug}-plan.pdf", templates["plan"].render(
         doc=account_info(project, v, "Relationship plan", as_of), v=v, actions=plan_actions(v), met=met(v)))
@@ -204,6 +207,14 @@ def template_problem(exc: jinja2.TemplateError) -> Diagnostic:
     return Diagnostic(path, (where.lineno or 0) if where else 0, f"template error: {exc.message or exc}")
 
 
+def review_page(slug: str) -> str:
+    return f"accounts/{slug}.html"
+
+
+def plan_page(slug: str) -> str:
+    return f"plans/{slug}.html"
+
+
 def pdf_environment(override: Path | None, compiled: Path | None = None) -> jinja2.Environment:
     env = environment(override, compiled)
     env.filters["fmt"] = fmt
@@ -212,7 +223,30 @@ def pdf_environment(override: Path | None, compiled: Path | None = None) -> jinj
     env.filters["day"] = lambda day: "" if day is None else f"{day.day} {day:%B %Y}"
     env.filters["by_severity"] = lambda insights: sorted(insights, key=lambda i: _severity_rank(i.severity))
     env.filters["signed"] = lambda n: f"+{n}" if n > 0 else ("±0" if n == 0 else f"−{-n}")
+    env.filters["cover_name"] = cover_name
+    env.globals.update(limits=PDF_LIMITS, review_page=review_page, plan_page=plan_page)
+    env.filters["breakable"] = lambda text: Markup(breakable(str(text)))
     return env
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """How much of a very large account a PDF shows; the HTML pages show everything
+    (docs/notes-format.md, Limits). Without them, 20,000 notes took 85 s and 1.3 GB to print."""
+
+    notes: int = 200  # the notes behind a review, the latest first
+    stakeholders: int = 200  # in the plan's table
+    sources: int = 50  # per list of evidence
+
+
+PDF_LIMITS = PdfLimits()
+COVER_NAME = 120  # characters of a name on a PDF's cover, which must stay one page (the full name follows it)
+
+
+def cover_name(name: str) -> Markup:
+    """A name as the cover shows it: at most COVER_NAME characters, long words breakable."""
+    short = name if len(name) <= COVER_NAME else name[: COVER_NAME - 1].rstrip() + "…"
+    return Markup(breakable(short))
 
 
 def portfolio_info(project: Project, as_of: dt.date) -> DocInfo:

@@ -33,7 +33,7 @@ from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS
 from ..rules.engine import Check, Verdict
 from ..rules.people import Person
 from . import charts
-from .documents import Capped, met, pdf_environment, plan_actions, summarize, template_problem
+from .documents import Capped, met, pdf_environment, plan_actions, plan_page, review_page, summarize, template_problem
 from .standalone import standalone
 from .templating import find_asset, render_markdown
 
@@ -68,13 +68,6 @@ class Mix:
     count: int
     share: float  # of business notes; social of all notes
 
-
-def review_page(slug: str) -> str:
-    return f"accounts/{slug}.html"
-
-
-def plan_page(slug: str) -> str:
-    return f"plans/{slug}.html"
 
 
 # -- rendering -----------------------------------------------------------------------------
