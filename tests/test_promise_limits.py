@@ -113,5 +113,7 @@ def test_huge_account_pdf_lists_a_bounded_number_of_notes_and_stakeholders(tmp_p
     assert "The 200 latest of the 260 notes behind this review; the account's page, accounts/acme.html, " \
            "shows them all." in review
     plan = " ".join(pdf_text(root / "out" / "pdf" / "acme-plan.pdf")).replace("\n", " ")
-    assert "The first 200 of 260 stakeholders; the plan's page, plans/acme.html, lists them all." in plan
+    assert "The first 200 of 260 people; the plan's page, plans/acme.html, lists them all." in plan
+    review_people = "The first 200 of 260 people; the account's page, accounts/acme.html, lists them all."
+    assert review_people in review
     assert "P259" in (root / "out" / "plans" / "acme.html").read_text()
