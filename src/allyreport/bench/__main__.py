@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import serving
 from .corpus import generate
 
 
@@ -130,6 +131,9 @@ def measure(base: Path, accounts: int, notes: int, runs: int, pdf_accounts: int)
     r["cold"], r["warm"], r["one_note"] = (statistics.median(x) for x in (colds, warms, ones))
     r["peak_rss_mib"] = max(peaks) / 2**20
     r["peak_pss_mib"] = max(psss) / 2**20
+    edits = 20 if accounts >= 20 else accounts  # the live preview: write a note, time until the page is told
+    r["serve_edit"] = serving.edit_to_reload(corpus, edits)
+    r["serve_edit_trust"] = serving.edit_to_reload(corpus, max(1, edits // 2), trust=True)
     if pdf_accounts:
         pdf_corpus = ensure_corpus(base / f"corpus-{pdf_accounts}x{notes}", pdf_accounts, notes)
         for jobs in (1, 2):
@@ -159,6 +163,8 @@ def ratios(r: dict[str, float]) -> dict[str, tuple[float, float]]:
         "cold/floor": (r["cold"] / r["floor"], 1.0),
         "warm/cold": (r["warm"] / r["cold"], 0.05),
         "one-note/cold": (r["one_note"] / r["cold"], 0.05),
+        "serve edit-to-reload/one-note": (r["serve_edit"] / r["one_note"], 0.3),
+        "serve edit-to-reload (s)": (r["serve_edit"], 0.15),
     }
     pack = next((k for k in r if k.startswith("pack_") and k.endswith("_accounts")), None)
     if pack:
