@@ -247,3 +247,51 @@ def test_a_host_other_than_loopback_warns_and_a_bad_port_is_a_usage_error(served
         in result.stderr
     assert f"cannot serve on 0.0.0.0:{served.port}: " in result.stderr
     assert not (tmp_path / "out2").exists()
+
+
+def test_a_first_build_that_fails_shows_the_problems_until_a_save_builds(write_notes: NotesWriter,
+                                                                          tmp_path: Path) -> None:
+    notes = portfolio(write_notes)
+    broken = notes / "acme" / "2026-07-08-meeting.md"
+    broken.write_text("---\ndate: 2026-07-08\ncontext: [service\n", "utf-8")
+    server = Served(tmp_path, "--notes", "notes", "--out", "out")
+    try:
+        code, _, body = server.request("/")
+        assert code == 503
+        panel = BeautifulSoup(body.decode("utf-8"), "html.parser").find(id="allyreport-problems")
+        assert panel is not None
+        assert panel.find("pre").get_text() == ("notes/acme/2026-07-08-meeting.md:1: frontmatter is never closed: "
+                                                "add a '---' line after the YAML")
+        assert "Nothing has been built yet" in panel.get_text()
+        assert server.request("/levels.json")[0] == 404
+        events = server.events()
+        token = events.next()
+        broken.write_text(NOTE.format(date="2026-07-08", context="service", body="Repaired."), "utf-8")
+        assert events.next() != token
+        assert "Repaired." in server.page("/accounts/acme.html")
+        assert BeautifulSoup(server.page("/"), "html.parser").find(id="allyreport-problems") is None
+        events.close()
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_settings_change_rebuilds_everything(write_notes: NotesWriter, tmp_path: Path) -> None:
+    portfolio(write_notes)
+    (tmp_path / "allyreport.toml").write_text('firm = "Before & Co"\n', "utf-8")
+    server = Served(tmp_path, "--notes", "notes", "--out", "out")
+    try:
+        assert "Before &amp; Co" in server.page("/accounts/globex.html")
+        events = server.events()
+        token = events.next()
+        (tmp_path / "allyreport.toml").write_text('firm = "After & Co"\n', "utf-8")
+        token = _changed(events, token)
+        assert "After &amp; Co" in server.page("/accounts/globex.html")
+        (tmp_path / "allyreport.toml").write_text('firm = 3\n', "utf-8")  # a bad value: shown, nothing built
+        _changed(events, token)
+        panel = BeautifulSoup(server.page("/"), "html.parser").find(id="allyreport-problems")
+        assert panel is not None
+        assert panel.find("pre").get_text().startswith("allyreport.toml:1: ")
+        assert "After &amp; Co" in server.page("/accounts/globex.html")
+        events.close()
+    finally:
+        assert server.stop() == 0
