@@ -27,6 +27,9 @@ from .state import AccountRecord, State
 from .survey import KINDS, FilesRecord, Scan, Survey, resurvey, stat_of
 
 if TYPE_CHECKING:
+    import jinja2
+
+    from ..config.options import Options
     from ..notes.loader import ParsedFile
     from ..rules.ruleset import RuleSet
     from .state import Judged
@@ -49,6 +52,7 @@ class Memory:
         self.pending: set[str] | None = None  # paths changed since the last survey; None: not known, stat them all
         self.parsed: dict[tuple[str, str, bytes], ParsedFile] = {}  # files parsed, by path, kind and bytes
         self.lazy: dict[str, tuple[Judged, Any, Any]] = {}  # the portfolio's stand-ins (`account.portfolio_verdicts`)
+        self.environments: dict[Options, jinja2.Environment] = {}  # the site's templates, compiled once
 
     def changed(self, paths: Iterable[str], config: bool = False, templates: bool = False) -> None:
         """What the watcher saw since the last build."""
@@ -56,8 +60,18 @@ class Memory:
             self.pending.update(paths)
         if config:
             self.key = self.rules = self.templates = None
-        if templates:
+        if templates or config:  # a firm's new template may shadow a shipped one the environment has compiled
             self.templates = None
+            self.environments.clear()
+
+    def environment(self, options: Options) -> jinja2.Environment:
+        """The site's template environment, kept: each template is compiled once (Jinja checks its
+        source's stat before each use, and a change to the templates drops them all: `changed`)."""
+        from ..render.site import site_environment  # the judging and rendering modules load when needed
+
+        if options not in self.environments:
+            self.environments[options] = site_environment(options)
+        return self.environments[options]
 
     def kept(self) -> bool:
         """A previous build's results are held (else the next build reads them from the disk)."""

@@ -185,13 +185,15 @@ def _survey(settings: Settings, options: Options, published: dict[str, Stat],
     """Which files are there, and each account's input key: the files whose stat changed are read
     (in workers when many) to hash them and date the notes. A process that keeps a `memory` is
     told which paths changed: only their accounts are looked at."""
-    from .memory import warm_survey
-
     def scan(files: list[FileJob]) -> list[Scanned | None]:
         return scan_files(files, settings.max_note_bytes, options.jobs, progress.stage("Reading notes", len(files)),
                           settings.max_image_bytes)
 
-    found = warm_survey(memory, options.notes, _shown(options.notes), options.out, scan) if memory else None
+    found = None
+    if memory is not None:
+        from .memory import warm_survey
+
+        found = warm_survey(memory, options.notes, _shown(options.notes), options.out, scan)
     if found is None:
         found = survey_notes(options.notes, _shown(options.notes), options.out, scan, published)
     if memory is not None:
@@ -259,7 +261,8 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
             n in {"index.html", "portfolio.html", *SHEETS} or n.startswith("assets/") for n in survey.damaged) and all(
             j.slug in previous and _alike(j, previous[j.slug].judged, model) for j in judged if j.slug not in reused)
         common, portfolio_pdf, problems = _portfolio(project, options, state, judged, reused, (stage, prints),
-                                                     in_place, templates.printing, progress, state if same else None)
+                                                     in_place, templates.printing, progress, state if same else None,
+                                                     memory)
         outcome.diagnostics += problems
         if errors_only(outcome.diagnostics):
             publish.discard(stage)
@@ -293,8 +296,10 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
 
 def _before_every_note(options: Options, quarter: Quarter, days: Iterable[int], shown: str) -> Diagnostic | None:
     """--quarter before the first note: an error, not an empty report."""
+    if not options.quarter:  # the latest note's quarter: never before every note (and no pass over every date)
+        return None
     first = min(days, default=None)
-    if not options.quarter or (first is not None and first <= quarter.end.toordinal()):
+    if first is not None and first <= quarter.end.toordinal():
         return None
     since = f"; the first note is dated {dt.date.fromordinal(first).isoformat()}" if first is not None else ""
     return Diagnostic(shown, 0, f"no notes up to {quarter}{since}")
@@ -328,9 +333,10 @@ def _accounts(project: Project, options: Options, survey: Survey, previous: dict
 
     reuse: dict[str, Judged] = {}
     work: list[tuple[str, list[FileJob]]] = []
+    tail = _output_tail(project, options)
     for slug, account in survey.accounts.items():
         record = previous.get(slug)
-        if record and record.output == _output_key(key, account.key, project, options) \
+        if record and record.output == _combined(key, account.key, *tail) \
                 and survey.damaged.isdisjoint(record.files):
             if not in_place:
                 link_into(options.out, sorted(record.files), stage)
@@ -340,7 +346,7 @@ def _accounts(project: Project, options: Options, survey: Survey, previous: dict
     import jinja2
 
     try:
-        pages = start(site_environment(options), stage)
+        pages = start(memory.environment(options) if memory else site_environment(options), stage)
         compiled = compiled_templates(options)
         documents, problems = (document_templates(pdf_environment(options.templates, compiled)) if options.pdf
                                else ({}, []))
@@ -359,7 +365,11 @@ def _accounts(project: Project, options: Options, survey: Survey, previous: dict
 
 
 def _output_key(key: str, input_key: str, project: Project, options: Options) -> str:
-    return _combined(key, input_key, str(project.quarter), project.as_of.isoformat() if options.pdf else "")
+    return _combined(key, input_key, *_output_tail(project, options))
+
+
+def _output_tail(project: Project, options: Options) -> tuple[str, str]:
+    return str(project.quarter), project.as_of.isoformat() if options.pdf else ""
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -381,7 +391,8 @@ def _alike(a: Judged, b: Judged, model: LevelModel) -> bool:
 
 def _portfolio(project: Project, options: Options, state: State | None, judged: list[Judged],
                reused: set[str], folders: tuple[Path, Path], in_place: bool, printing: str,
-               progress: Progress, same: State | None = None) -> tuple[list[str], str, list[Diagnostic]]:
+               progress: Progress, same: State | None = None,
+               memory: Memory | None = None) -> tuple[list[str], str, list[Diagnostic]]:
     """levels.json, the portfolio page and assets, then every PDF still to print. With `same` (the
     last build's state, when no account the page shows changed, nor its templates, the quarter or
     the "as of" date), the page, levels.json and the assets are the last build's."""
@@ -398,7 +409,8 @@ def _portfolio(project: Project, options: Options, state: State | None, judged: 
         entries = [j.json for j in judged if j.json is not None]
         (stage / "levels.json").write_text(levels_json(entries), "utf-8")
         _sheets(project, stage, entries)
-        problems = render_portfolio(project, site_environment(options), options, stage,
+        problems = render_portfolio(project, memory.environment(options) if memory else site_environment(options),
+                                    options, stage,
                                     {j.slug: j.row for j in judged})
         common = ["index.html", "portfolio.html", *SHEETS, *(f"assets/{a}" for a in sorted(os.listdir(stage / "assets")))]
     if problems or not options.pdf:
