@@ -131,7 +131,7 @@ def measure(base: Path, accounts: int, notes: int, runs: int, pdf_accounts: int)
     r["cold"], r["warm"], r["one_note"] = (statistics.median(x) for x in (colds, warms, ones))
     r["peak_rss_mib"] = max(peaks) / 2**20
     r["peak_pss_mib"] = max(psss) / 2**20
-    edits = 20 if accounts >= 20 else accounts  # the live preview: write a note, time until the page is told
+    edits = 20 if accounts >= 200 else 5  # the live preview: write a note, time until the page is told
     r["serve_edit"] = serving.edit_to_reload(corpus, edits)
     r["serve_edit_trust"] = serving.edit_to_reload(corpus, max(1, edits // 2), trust=True)
     if pdf_accounts:
