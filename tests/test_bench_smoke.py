@@ -10,17 +10,17 @@ from pathlib import Path
 from .conftest import subprocess_env
 
 KEYS = {"floor", "cold", "warm", "one_note", "peak_rss_mib", "peak_pss_mib", "serve_edit", "serve_edit_trust",
-        "pdf_jobs1", "pdf_jobs2", "pdf_one_note",
-        "pdf_html_only", "raw_weasyprint_per_doc", "ours_per_doc"}
+        "pdf_jobs1", "pdf_jobs2", "pdf_one_note", "pdf_html_only", "raw_weasyprint_per_doc", "ours_per_doc",
+        "pack_20_accounts", "pack_peak_rss_mib"}
 RATIOS = {"cold/floor", "warm/cold", "one-note/cold", "serve edit-to-reload/one-note", "serve edit-to-reload (s)",
-          "jobs2/jobs1 (PDF)", "one-note/cold (with PDFs)",
-          "ours/raw WeasyPrint"}
+          "jobs2/jobs1 (PDF)", "one-note/cold (with PDFs)", "ours/raw WeasyPrint", "review pack / 180 s",
+          "review pack peak RSS / 1024 MiB"}
 
 
 def test_smoke_benchmark_writes_every_figure(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "allyreport.bench", "--smoke", "--dir", str(tmp_path)],
                             capture_output=True, text=True, env={**subprocess_env(), "ALLYREPORT_ALLOW_LOOPBACK": "1"},
-                            timeout=300, check=False)
+                            timeout=900, check=False)
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "results.json").read_text("utf-8"))
     assert (data["accounts"], data["notes"], data["runs"]) == (20, 15, 1)
