@@ -85,6 +85,19 @@ def _served_here(address: object) -> bool:
     return isinstance(address, tuple) and address[0] in {"127.0.0.1", "::1"} and address[1] in SERVED_PORTS
 
 
+# "Today" for the whole suite, in this process and every subprocess: the story's day, a running
+# 2026Q4. A test that wants another day passes --as-of or sets SOURCE_DATE_EPOCH itself.
+TODAY_EPOCH = "1796083200"  # 2026-12-01 00:00 UTC
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fixed_today() -> Iterator[None]:
+    """Session-wide, so module fixtures that build (test_pdf's `site`) see it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+        yield
+
+
 NotesWriter = Callable[[dict[str, str | bytes]], Path]
 
 

@@ -345,3 +345,38 @@ def test_a_deleted_account_stays_deleted_through_later_builds(write_notes: Notes
     victim.write_text(victim.read_text("utf-8") + "\nAnd more.\n", "utf-8")
     assert build(tmp_path, "--no-pdf").startswith("built 2 accounts for 2026Q3: ")
     assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+
+
+# -- the as-of date: the same day gives the same bytes; a later day redoes what depends on it ------
+
+
+def test_the_same_as_of_date_gives_byte_identical_output_and_a_later_one_redoes_what_depends_on_it(
+        write_notes: NotesWriter, tmp_path: Path) -> None:
+    notes = small_notes(write_notes)
+    (notes / "globex" / "2026-10-02-n9.md").write_text(NOTE.format(date="2026-10-02", context="strategy"), "utf-8")
+    settle()
+    first = build(tmp_path, "--as-of", "2026-11-15")
+    assert first.startswith("built 2 accounts for 2026Q4: 5 pages, ")
+    same = tree(tmp_path / "out")
+    assert same == from_scratch(tmp_path, tmp_path / "scratch", "--as-of", "2026-11-15")  # byte for byte, PDFs too
+    before = stats(tmp_path / "out")
+    assert build(tmp_path, "--as-of", "2026-11-15").endswith("; all 2 unchanged")
+    assert stats(tmp_path / "out") == before
+    line = build(tmp_path, "--as-of", "2026-11-16")  # 2026Q4 runs: every account's window ends a day later
+    assert "unchanged" not in line
+    after = stats(tmp_path / "out")
+    assert [name for name in before if after[name] == before[name]] == [".allyreport-output"]  # all redone
+    page = (tmp_path / "out" / "accounts" / "acme.html").read_text("utf-8")
+    assert "2026Q4 so far: 1 October to 16 November 2026" in page
+    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--as-of", "2026-11-16")
+
+
+def test_a_later_day_redoes_nothing_for_a_quarter_that_is_over(write_notes: NotesWriter, tmp_path: Path) -> None:
+    small_notes(write_notes)
+    settle()
+    build(tmp_path, "--no-pdf", "--quarter", "2026Q3", "--as-of", "2026-11-15")
+    before = stats(tmp_path / "out")
+    assert build(tmp_path, "--no-pdf", "--quarter", "2026Q3", "--as-of", "2026-11-16").endswith("; all 2 unchanged")
+    assert stats(tmp_path / "out") == before  # reviewed as of 2026-09-30 both times
+    assert build(tmp_path, "--no-pdf", "--quarter", "2026Q3").endswith("; all 2 unchanged")  # today: the same review
+    assert "2026Q3: 1 July to 30 September 2026" in (tmp_path / "out" / "index.html").read_text("utf-8")

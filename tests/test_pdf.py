@@ -199,7 +199,8 @@ def test_review_states_level_quarter_insights_and_cover(site: Path) -> None:
     words = text(site / "pdf/harbor-freight-lines-review.pdf")
     assert ("Account review · 2026Q3 Harbor Freight Lines LEVEL Service Source down from Solution Provider "
             "WINS WORK BY price TRUST QUOTIENT — 0 readings TARGET Solution Provider") in words
-    assert "Account owner Lars Berg Notes as of 10 September 2026" in words  # the last note, not the build date
+    # the as-of date: the quarter's end, since 2026Q3 is over (never the build date)
+    assert "Account owner Lars Berg As of 30 September 2026 Period 2026Q3: 1 July to 30 September 2026" in words
     for key, title in [("price-driven", "Price-driven"), ("reliability-gap", "Reliability gap"),
                        ("sales-plan", "A sales plan, not a relationship plan"), ("single-threaded", "Single-threaded")]:
         assert f"{title} " in words
@@ -213,7 +214,7 @@ def test_review_has_running_header_page_numbers_and_bookmarks(site: Path) -> Non
     pdf = site / "pdf/northwind-bank-review.pdf"
     pages = [" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages]
     assert 2 <= len(pages) <= 12
-    assert "Northwind Bank · Account review · 2026Q3 Our firm Notes as of 10 September 2026" in pages[1]
+    assert "Northwind Bank · Account review · 2026Q3 Our firm As of 30 September 2026" in pages[1]
     assert f"page 2 of {len(pages)}" in pages[1]
     assert "page 1 of" not in pages[0]  # the cover has no header or footer
     assert outline(pdf) == ["Summary", "Why Ally", "What it would take to move up", "Trust", "Insights",
@@ -248,7 +249,7 @@ def test_metadata_language_tags_and_page_size(site: Path) -> None:
     assert meta["Title"] == "Northwind Bank: relationship plan, 2026Q3"
     assert meta["Author"] == "Dana Reyes"
     assert meta["Subject"].startswith("Relationship plan of Northwind Bank for 2026Q3")
-    assert meta["CreationDate"] == meta["ModDate"] == "2026-09-10T00:00:00"
+    assert meta["CreationDate"] == meta["ModDate"] == "2026-09-30T00:00:00"  # the as-of date: 2026Q3 is over
     assert meta["Tagged"] == "yes"  # /MarkInfo /Marked true, and a /StructTreeRoot
     assert meta["Page size"] == "595.276 x 841.89 pts"  # A4
     assert PdfReader(site / "pdf/northwind-bank-plan.pdf").trailer["/Root"]["/Lang"] == "en"

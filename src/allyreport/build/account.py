@@ -38,8 +38,9 @@ from ..notes.share import shareable
 from ..render.documents import account_documents, plan_page, review_page, template_problem
 from ..render.json_report import verdict_json
 from ..render.site import account_context, row_context
-from ..rules.engine import Evaluator, Verdict, evaluate_account, target_problem
+from ..rules.engine import Evaluator, Verdict, evaluate_account, target_problem, visible
 from ..rules.judge import Project
+from ..rules.plan import later_notes
 from ..rules.ruleset import LevelModel
 from .state import Judged, Light
 from .workers import MIN_FILES_PER_WORKER, fork_map, slices, weighted_slices, workers_for
@@ -75,13 +76,12 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
         account = shareable(account)
     if problem := target_problem(account, project.model):
         found.append(problem)
-    visible = tuple(n for n in account.notes if n.date <= project.quarter.end)
-    if account.notes and not visible:  # the relationship began after the quarter under review
-        return Judged(slug, dates, tuple(found), (), None, None, (), ())
-    if len(visible) != len(account.notes):
-        account = replace(account, notes=visible)
+    later = later_notes(((n.date, n.path, n.line_of("date")) for n in account.notes), project.as_of)
+    seen = visible(account, project.as_of)
+    if seen is None:  # the relationship began after the day under review
+        return Judged(slug, dates, tuple(found), (), None, None, (), (), later=later)
     ev = Evaluator()
-    verdict = evaluate_account(account, project.rules, project.model, project.quarter, ev)
+    verdict = evaluate_account(seen, project.rules, project.model, project.quarter, ev, project.as_of)
     if safe:
         internal = {rule.key for rule in (*project.rules.insights, *project.model.insights) if rule.internal}
         verdict = replace(verdict, insights=tuple(i for i in verdict.insights if i.key not in internal))
@@ -89,7 +89,7 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
                   _entry(verdict_json(verdict)), files, prints, problem,
-                  light(verdict), row)
+                  light(verdict), row, later)
 
 
 def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], str, Diagnostic | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -43,6 +42,7 @@ from .survey import survey as survey_notes
 if TYPE_CHECKING:  # the judging modules load only when something is judged: a reused build never needs them
     from ..core.quarters import Quarter
     from ..rules.judge import Project
+    from ..rules.plan import Dated, Review
     from ..rules.ruleset import LevelModel, RuleSet
     from .memory import Memory
 
@@ -69,10 +69,10 @@ class Outcome:
 def judge(settings: Settings, options: Options) -> Outcome:
     """Load the rules and every note, validate them, and evaluate every account (the commands
     that report on all accounts at once; `build` works account by account)."""
-    from ..core.quarters import Quarter
     from ..notes.loader import load_notes
-    from ..rules.engine import evaluate, latest_quarter, notes_as_of
+    from ..rules.engine import evaluate
     from ..rules.judge import Project
+    from ..rules.plan import future_notes, later_notes
     from .account import parse_in
 
     outcome = Outcome()
@@ -84,19 +84,41 @@ def judge(settings: Settings, options: Options) -> Outcome:
     outcome.diagnostics += problems
     if errors_only(outcome.diagnostics):
         return outcome
-    quarter = Quarter.parse(options.quarter) if options.quarter else latest_quarter(portfolio)
-    if quarter is None:
-        outcome.diagnostics.append(Diagnostic(_shown(options.notes), 0, NO_NOTES))
+    notes = [n for a in portfolio.accounts for n in a.notes]
+    review = review_of(options, [n.date.toordinal() for n in notes])
+    if review is None:
+        outcome.diagnostics.append(_nothing(options, bool(notes)))
         return outcome
-    if problem := _before_every_note(options, quarter, (n.date.toordinal() for a in portfolio.accounts
-                                                         for n in a.notes), _shown(options.notes)):
+    if problem := _before_every_note(options, review.quarter, (n.date.toordinal() for n in notes),
+                                     _shown(options.notes)):
         outcome.diagnostics.append(problem)
         return outcome
-    verdicts, problems = evaluate(portfolio, rules, model_key, quarter)
+    outcome.diagnostics += future_notes(later_notes(((n.date, n.path, n.line_of("date")) for n in notes),
+                                                    review.as_of), review)
+    verdicts, problems = evaluate(portfolio, rules, model_key, review.quarter, review.as_of)
     outcome.diagnostics += problems
-    as_of = notes_as_of((n.date for a in portfolio.accounts for n in a.notes), quarter)
-    outcome.project = Project(settings, portfolio, rules, rules.models[model_key], quarter, tuple(verdicts), as_of)
+    outcome.project = Project(settings, portfolio, rules, rules.models[model_key], review.quarter, tuple(verdicts),
+                              review.as_of)
     return outcome
+
+
+def review_of(options: Options, days: Iterable[int]) -> Review | None:
+    """The review quarter and as-of date for the notes' `days` (ordinals), by `plan.plan_review`."""
+    from ..core.quarters import Quarter
+    from ..rules.plan import plan_review, today
+
+    quarter = Quarter.parse(options.quarter) if options.quarter else None
+    return plan_review(days, quarter, options.as_of, options.today or today())
+
+
+def _nothing(options: Options, any_notes: bool) -> Diagnostic:
+    """Why there is no review: no notes at all, or none dated up to today."""
+    from ..rules.plan import today
+
+    if not any_notes:
+        return Diagnostic(_shown(options.notes), 0, NO_NOTES)
+    day = options.as_of or options.today or today()
+    return Diagnostic(_shown(options.notes), 0, f"no note is dated up to {day}; nothing to report")
 
 
 def _rules(settings: Settings, options: Options, outcome: Outcome) -> tuple[RuleSet | None, str]:
@@ -171,12 +193,14 @@ def _build(settings: Settings, options: Options, progress: Progress, memory: Mem
                     [(slug, a.key) for slug, a in survey.accounts.items()], options.pack)
     if memory is not None:
         memory.key, memory.templates = key, templates
-    if state is not None and state.whole == whole and (warm or exactly(out, state, survey.damaged)):
+    if state is not None and state.whole == whole and _same_review(options, state) \
+            and (warm or exactly(out, state, survey.damaged)):
         index.save()
         if memory is not None and not warm:
             memory.state, memory.records = state, records(state)
-        return Outcome(None, list(state.diagnostics), sorted([*_names(state), MARKER]), state.judged, state.quarter,
-                       reused=True, unchanged=state.judged)
+        return Outcome(None, [*state.diagnostics, *_future(options, state.later, state.dates)],
+                       sorted([*_names(state), MARKER]), state.judged, state.quarter, reused=True,
+                       unchanged=state.judged)
     return _judge_and_render(settings, options, index, state, key, templates, whole, survey, progress, memory)
 
 
@@ -208,6 +232,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     from ..notes.data import Portfolio
     from ..rules.engine import failure_problems
     from ..rules.judge import Project
+    from ..rules.plan import Review, future_notes
     from . import publish
     from .account import portfolio_verdicts
 
@@ -223,18 +248,19 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
     accounts_key = combine(key, templates.accounts)  # what every account's output key starts from
     days = {slug: (previous[slug].judged.days if slug in previous and previous[slug].input == a.key
                    else a.dated()) for slug, a in survey.accounts.items()}
-    when = _when(options, days) or (Quarter(1970, 1), dt.date(1970, 3, 31))  # a guess, checked below
+    when = review_of(options, (d for ds in days.values() for d in ds)) \
+        or Review(Quarter(1970, 1), dt.date(1970, 3, 31), dt.date(1970, 3, 31), False)  # a guess, checked below
     in_place = state is not None and (warm or only_recorded(options.out, state))  # else a full copy, swapped
     stage = publish.staging_dir(options.out)
     prints = cache_folder(options.out) / f"print-{os.getpid()}"
     store.remove_stale(cache_folder(options.out))  # what killed builds left
     try:
         for attempt in range(2):
-            project = Project(settings, Portfolio(survey.shown, ()), rules, model, when[0], (), when[1])
+            project = Project(settings, Portfolio(survey.shown, ()), rules, model, when.quarter, (), when.as_of)
             judged, reused, failed = _accounts(project, options, survey, previous, accounts_key, stage, prints,
                                                in_place, progress, memory)
-            found = _when(options, {j.slug: j.days for j in judged})
-            wrong = found is not None and (found[0] != when[0] or (options.pdf and found[1] != when[1]))
+            found = review_of(options, (d for j in judged for d in j.days))
+            wrong = found is not None and found != when
             if failed or not wrong or attempt or found is None:
                 break
             when = found  # the guess was wrong: start again with the parsed dates
@@ -242,21 +268,24 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
             shutil.rmtree(prints, ignore_errors=True)
         outcome.diagnostics += survey.problems + [d for j in judged for d in j.diagnostics] \
             + failure_problems(f for j in judged for f in j.failures)
+        kept = list(outcome.diagnostics)  # what the cache keeps: the notes dated after today are told apart each time
+        if found is not None:
+            outcome.diagnostics += future_notes([d for j in judged for d in j.later], found)
         outcome.diagnostics += [j.problem for j in judged if j.problem][:1]
         if found is None and not errors_only(outcome.diagnostics):
-            outcome.diagnostics.append(Diagnostic(survey.shown, 0, NO_NOTES))
+            outcome.diagnostics.append(_nothing(options, any(j.days for j in judged)))
         elif found is not None and not errors_only(outcome.diagnostics) and (problem := _before_every_note(
-                options, found[0], (d for j in judged for d in j.days), survey.shown)):
+                options, found.quarter, (d for j in judged for d in j.days), survey.shown)):
             outcome.diagnostics.append(problem)  # an empty report would replace the last one
         if errors_only(outcome.diagnostics) or found is None:
             publish.discard(stage)
             return outcome
-        project = Project(settings, Portfolio(survey.shown, ()), rules, model, found[0],
-                          tuple(portfolio_verdicts(judged, model, found[0], memory.lazy if memory else None)),
-                          found[1])
+        project = Project(settings, Portfolio(survey.shown, ()), rules, model, found.quarter,
+                          tuple(portfolio_verdicts(judged, model, found.quarter, memory.lazy if memory else None)),
+                          found.as_of)
         outcome.project, outcome.accounts, outcome.quarter = project, len(project.verdicts), str(project.quarter)
         outcome.unchanged = sum(1 for j in judged if j.slug in reused and j.verdict is not None)
-        page = combine(key, templates.everything, str(found[0]), found[1].isoformat(), [j.slug for j in judged])
+        page = combine(key, templates.everything, str(found.quarter), found.as_of.isoformat(), [j.slug for j in judged])
         same = state is not None and state.portfolio_page == page and not any(
             n in {"index.html", "portfolio.html", *SHEETS} or n.startswith("assets/") for n in survey.damaged) and all(
             j.slug in previous and _alike(j, previous[j.slug].judged, model) for j in judged if j.slug not in reused)
@@ -264,6 +293,7 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
                                                      in_place, templates.printing, progress, state if same else None,
                                                      memory)
         outcome.diagnostics += problems
+        kept += problems
         if errors_only(outcome.diagnostics):
             publish.discard(stage)
             return outcome
@@ -282,15 +312,15 @@ def _judge_and_render(settings: Settings, options: Options, index: StatIndex, st
         shutil.rmtree(prints, ignore_errors=True)
         progress.done()
     try:
-        kept = _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, found, common,
-                         (portfolio_pdf, page), outcome)
+        saved = _remember(options, index, key, accounts_key, whole, survey, judged, state, reused, kept, common,
+                          (portfolio_pdf, page), outcome)
     except OSError as exc:
         raise Published(exc) from exc
     except BaseException as exc:  # interrupted: say which output stands (cli.main)
         exc.add_note("published")
         raise
     if memory is not None:
-        memory.state, memory.records = kept[0], {j.slug: kept[1].get(j.slug) or previous[j.slug] for j in judged}
+        memory.state, memory.records = saved[0], {j.slug: saved[1].get(j.slug) or previous[j.slug] for j in judged}
     return outcome
 
 
@@ -305,22 +335,17 @@ def _before_every_note(options: Options, quarter: Quarter, days: Iterable[int], 
     return Diagnostic(shown, 0, f"no notes up to {quarter}{since}")
 
 
-def _when(options: Options, days: dict[str, tuple[int, ...]]) -> tuple[Quarter, dt.date] | None:
-    """The review quarter (the latest note's, unless --quarter) and the notes' "as of" date (as
-    `engine.notes_as_of`), from each account's sorted note dates as ordinals."""
-    from ..core.quarters import Quarter
+def _same_review(options: Options, state: State) -> bool:
+    """The last build reviewed the quarter and as-of date that its notes' dates give today."""
+    review = review_of(options, state.dates)
+    return review is not None and (str(review.quarter), review.as_of.isoformat()) == (state.quarter, state.as_of)
 
-    last = max((d[-1] for d in days.values() if d), default=None)
-    if options.quarter:
-        quarter = Quarter.parse(options.quarter)
-    elif last is None:
-        return None
-    else:
-        quarter = Quarter.of(dt.date.fromordinal(last))
-    end = quarter.end.toordinal()
-    as_of = max((ds[i - 1] for ds in days.values() if (i := bisect.bisect_right(ds, end))), default=0)
-    return quarter, dt.date.fromordinal(as_of) if as_of else quarter.end
 
+def _future(options: Options, later: Iterable[Dated], dates: Iterable[int]) -> list[Diagnostic]:
+    from ..rules.plan import future_notes
+
+    review = review_of(options, dates)
+    return future_notes(later, review) if review is not None else []
 
 def _accounts(project: Project, options: Options, survey: Survey, previous: dict[str, AccountRecord],
               key: str, stage: Path, prints: Path, in_place: bool,
@@ -369,7 +394,9 @@ def _output_key(key: str, input_key: str, project: Project, options: Options) ->
 
 
 def _output_tail(project: Project, options: Options) -> tuple[str, str]:
-    return str(project.quarter), project.as_of.isoformat() if options.pdf else ""
+    """What an account's output depends on besides its files: the quarter and the as-of date
+    (every page and PDF shows it; `rules.plan`)."""
+    return str(project.quarter), project.as_of.isoformat()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -465,13 +492,12 @@ def _sheets(project: Project, stage: Path, entries: list[str]) -> None:
 
 def _remember(options: Options, index: StatIndex, key: str, accounts_key: str, whole: str, survey: Survey,
               judged: list[Judged],
-              state: State | None, reused: set[str], when: tuple[Quarter, dt.date] | None,
+              state: State | None, reused: set[str], kept: list[Diagnostic],
               common: list[str], portfolio: tuple[str, str],
               outcome: Outcome) -> tuple[State, dict[str, AccountRecord]]:
     """After a successful publish: each account's keys and result, and the published files' stats.
-    The state as saved, and the records of the accounts worked out afresh."""
-
-    assert when is not None
+    The state as saved, and the records of the accounts worked out afresh. `kept`: the diagnostics
+    that do not depend on today (the notes dated after it are told apart at each build)."""
     assert outcome.project is not None
     project = outcome.project
     accounts: dict[str, bytes] = {}
@@ -488,9 +514,11 @@ def _remember(options: Options, index: StatIndex, key: str, accounts_key: str, w
         accounts[j.slug] = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         fresh[j.slug] = record
         published.update(files)
-    saved = save_state(options.out, State(key, whole, str(when[0]), when[1].isoformat(), accounts,
-                                          dict(sorted(published.items())), portfolio[0], tuple(outcome.diagnostics),
-                                          outcome.accounts, portfolio_page=portfolio[1]),
+    saved = save_state(options.out, State(key, whole, str(project.quarter), project.as_of.isoformat(), accounts,
+                                          dict(sorted(published.items())), portfolio[0], tuple(kept),
+                                          outcome.accounts, portfolio_page=portfolio[1],
+                                          dates=tuple(sorted({d for j in judged for d in j.days})),
+                                          later=tuple(sorted(d for j in judged for d in j.later))),
                        state, {slug for slug in accounts if slug not in reused})
     index.save()
     return saved, fresh

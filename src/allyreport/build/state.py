@@ -45,6 +45,7 @@ class Judged:
     problem: Diagnostic | None = None  # a template error: the build fails
     light: Light | None = None  # what the portfolio reads of every verdict (`portfolio_verdicts`)
     row: str = ""  # its row of the portfolio's table (templates/_row.html)
+    later: tuple[tuple[int, str, int], ...] = ()  # its notes dated after the as-of date (`rules.plan.Dated`)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class State:
     judged: int  # accounts judged for the quarter
     ledger: Ledger | None = None  # how it was stored (`store`); None until written
     portfolio_page: str = ""  # what the portfolio page and levels.json were made from, but the accounts' results
+    dates: tuple[int, ...] = ()  # every note's date (ordinal), once: what the review quarter is decided from
+    later: tuple[tuple[int, str, int], ...] = ()  # the notes dated after the as-of date (`rules.plan.Dated`)
 
 
 def _state_record(out: Path) -> Record:

@@ -67,6 +67,15 @@ def notes_folder(args: argparse.Namespace, settings: Settings) -> Path:
                      "in this folder or above; start a notes repository with: allyreport init")
 
 
+def _dates_problem(args: argparse.Namespace) -> str | None:
+    """Why --quarter and --as-of cannot be reviewed together (`rules.plan.flag_problem`), or None."""
+    from ..core.quarters import Quarter
+    from ..rules.plan import flag_problem
+
+    quarter = getattr(args, "quarter", None)
+    return flag_problem(Quarter.parse(quarter), getattr(args, "as_of", None), today()) if quarter else None
+
+
 def options_for(args: argparse.Namespace, settings: Settings, notes: Path,
                 accounts: frozenset[str] | None = None) -> Options:
     """The command's options; first, what a killed build left of the output is finished (every
@@ -76,6 +85,8 @@ def options_for(args: argparse.Namespace, settings: Settings, notes: Path,
     out = getattr(args, "out", None) or settings.path(settings.spec.output)
     if settings.spec.share_safe and not getattr(args, "out", None):  # never over the full output
         out = Path(out).with_name(Path(out).name + "-share-safe")
+    if problem := _dates_problem(args):
+        raise UsageError(problem)
     if args.command != "build":  # a build does it under its own lock
         recover_quietly(Path(out))
     templates = getattr(args, "templates", None)
@@ -88,7 +99,8 @@ def options_for(args: argparse.Namespace, settings: Settings, notes: Path,
               + (f", templates {display_path(templates)}" if templates else ""), file=sys.stderr)
     return Options(notes=notes, out=Path(out), quarter=getattr(args, "quarter", None), model=getattr(args, "model", None),
                    pdf=not getattr(args, "no_pdf", False), jobs=getattr(args, "jobs", 1), templates=templates,
-                   accounts=accounts, pack=getattr(args, "pack", None))
+                   accounts=accounts, pack=getattr(args, "pack", None), as_of=getattr(args, "as_of", None),
+                   today=today())
 
 
 def cmd_check(args: argparse.Namespace) -> int:

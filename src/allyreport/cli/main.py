@@ -44,6 +44,16 @@ def _base(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
+def iso_date(text: str) -> dt.date:
+    """A date flag's value, written YYYY-MM-DD."""
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a real date") from None
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD")
+
+
 def _project(p: argparse.ArgumentParser, notes: bool = True) -> None:
     """What every command that reads the notes takes."""
     p.add_argument("--config", type=Path, help="settings file (default: allyreport.toml here or in the nearest folder above)")
@@ -55,7 +65,9 @@ def _project(p: argparse.ArgumentParser, notes: bool = True) -> None:
 def _judging(p: argparse.ArgumentParser) -> None:
     """What every command that judges the accounts takes."""
     p.add_argument("--model", help="level model: ally, pyramid, s-curve or a firm's own")
-    p.add_argument("--quarter", help="review quarter, e.g. 2026Q3 (default: the latest with notes)")
+    p.add_argument("--quarter", help="review quarter, e.g. 2026Q3 (default: the latest with notes up to today)")
+    p.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD",
+                   help="review as of this day (default: today while the review quarter runs, else its end)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
 

@@ -81,7 +81,10 @@ def say(text: str, quiet: bool = False) -> None:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    """Today, or the day SOURCE_DATE_EPOCH stands for (`rules.plan.today`)."""
+    from ..rules.plan import today
+
+    return today()
 
 
 def dump_json(data: object) -> None:

@@ -6,6 +6,7 @@ site, the printer) need not import the orchestrator that holds them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ class Options:
     templates: Path | None = None
     pack: str | None = None  # "owner" or "owner=NAME": review packs per owner besides the whole one
     accounts: frozenset[str] | None = None  # judge only these accounts (`check FILE...`); None: all
+    as_of: dt.date | None = None  # --as-of: the day to review as of (else today; see rules/plan.py)
+    today: dt.date | None = None  # what today is (`rules.plan.today()` when None)
 
 
 def cache_folder(out: Path) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
 from ..core.strict import Loc, suggest, validate
-from . import schema
+from . import placeholders, schema
 from .data import Account, Note, Portfolio
 from .layout import FileJob, discover
 from .pictures import DEFAULT_MAX_IMAGE_BYTES, attach_pictures
@@ -51,12 +51,18 @@ def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_N
     lines[()] = offset - 1  # the opening '---'
     model = schema.AccountMeta if kind == "account" else schema.NoteMeta
     meta, errors = validate(model, value)
-    diagnostics = tuple(Diagnostic(path, _line(lines, loc, offset), msg) for loc, msg in errors)
+    diagnostics = [Diagnostic(path, _line(lines, loc, offset), msg) for loc, msg in errors]
     body, comment = drop_comments(source.body)  # never shown, so never kept: no output can leak one
     if comment >= 0:
-        diagnostics += (Diagnostic(path, source.body_line + comment, "an HTML comment (<!-- ... -->) is never shown: "
-                                   "it is left out of the pages, PDFs and every other output", "warning"),)
-    return ParsedFile(path, kind, meta, body, source.body_line, lines, diagnostics)
+        diagnostics.append(Diagnostic(path, source.body_line + comment, "an HTML comment (<!-- ... -->) is never "
+                                      "shown: it is left out of the pages, PDFs and every other output", "warning"))
+    if meta is not None:  # the scaffold's placeholders left unchanged: warned about, and not data
+        meta, body, found = (placeholders.clean_account(path, meta, body, source.body_line, lines)
+                             if kind == "account" else
+                             placeholders.clean_note(path, meta, body, source.body_line, lines,
+                                                     source.frontmatter, offset))
+        diagnostics += found
+    return ParsedFile(path, kind, meta, body, source.body_line, lines, tuple(diagnostics))
 
 
 def _line(lines: dict[Loc, int], loc: Loc, offset: int) -> int:

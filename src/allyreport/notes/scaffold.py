@@ -1,5 +1,8 @@
 """`allyreport new` and `allyreport note`: start from a filled-in template, never a blank file.
 
+The template's placeholders (`placeholders`) are recognised by the loader: left unchanged, each
+is a warning and stays out of the figures.
+
 python-frontmatter writes the files, so names typed on the command line are quoted
 correctly in the YAML whatever they contain.
 """
@@ -16,16 +19,7 @@ import frontmatter
 from ..core.diagnostics import display_path
 from .layout import SLUG
 from .loader import load_notes
-
-ACCOUNT_BODY = """\
-Where is this client heading? Write their strategy, their pressures and what their
-leaders care about, in your own words. Keep it current: the review shows when it was
-last touched.
-"""
-
-NOTE_BODY = """\
-What was said, in a few sentences. Who raised what? What did they ask of us?
-"""
+from .placeholders import ACCOUNT_BODY, CONCERN, NOTE_BODY, OFFERING, OWNER, ROLE, STAKEHOLDER, TRUST, TRUST_COMMENT
 
 
 def slugify(name: str) -> str:
@@ -44,11 +38,11 @@ def new_account(notes: Path, slug: str, name: str | None, owner: str) -> Path:
     post = frontmatter.Post(
         ACCOUNT_BODY,
         account=name or slug.replace("-", " ").title(),
-        owner=owner or "Your name",
+        owner=owner or OWNER,
         industry="",
         relevance="steady",
-        stakeholders=[{"name": "First Contact", "role": "Their role", "concerns": ["What keeps them up at night"]}],
-        offerings=["What we provide"],
+        stakeholders=[{"name": STAKEHOLDER, "role": ROLE, "concerns": [CONCERN]}],
+        offerings=[OFFERING],
         plan=[],
     )
     folder.mkdir(parents=True, exist_ok=True)  # a folder of notes may lack its account.md
@@ -75,10 +69,11 @@ def new_note(notes: Path, slug: str, day: dt.date, context: str, topic: str) -> 
         opened_by="client",
         price=False,
         signals=[],
-        trust={"reliability": 5, "credibility": 5, "intimacy": 5, "self_orientation": 5},
+        trust={factor: score for factor, score in TRUST.items() if score is not None},
         actions=[],
     )
-    path.write_text(_dump(post).replace("with_:", "with:", 1), "utf-8")
+    text = _dump(post).replace("with_:", "with:", 1).replace("\ntrust:\n", f"\ntrust:  {TRUST_COMMENT}\n", 1)
+    path.write_text(text, "utf-8")
     return path
 
 

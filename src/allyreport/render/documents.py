@@ -2,8 +2,8 @@
 written as HTML from the judged Project and the templates in `templates/pdf/`.
 
 Rendering the HTML is cheap and happens here, in the building process; `pdf` prints it.
-Every date a document shows comes from the notes (the last note up to the review quarter's
-end), so the same notes always give the same documents. The portfolio summary must stay a
+Every date a document shows is the review's as-of date (`plan`), never the clock at printing,
+so the same notes and as-of date always give the same documents. The portfolio summary must stay a
 five-minute read at 2,000 accounts: each list up front is capped (`LIST_CAP`, with "and N
 more"), and the full table goes to an appendix.
 """
@@ -58,7 +58,8 @@ class DocInfo:
     subject: str  # the account's name, or "Portfolio"
     quarter: str
     owner: str
-    as_of: dt.date  # the notes' last entry: never the build date
+    as_of: dt.date  # the day the review is true on (`plan`): the same notes and as-of date, the same PDF
+    period: str  # "2026Q4 so far: 1 October to 1 December 2026"
     model: str
     language: str
     version: str = __version__
@@ -252,13 +253,13 @@ def cover_name(name: str) -> Markup:
 def portfolio_info(project: Project, as_of: dt.date) -> DocInfo:
     spec = project.settings.spec
     return DocInfo(spec.firm, "Portfolio summary", "Portfolio", str(project.quarter), spec.firm, as_of,
-                   project.model.title, spec.language, variant=variant(project))
+                   project.period, project.model.title, spec.language, variant=variant(project))
 
 
 def account_info(project: Project, v: Verdict, kind: str, as_of: dt.date) -> DocInfo:
     spec = project.settings.spec
-    return DocInfo(spec.firm, kind, v.account.name, str(project.quarter), v.account.meta.owner, as_of,
-                   project.model.title, spec.language, variant=variant(project))
+    return DocInfo(spec.firm, kind, v.account.name, str(project.quarter), v.account.meta.owner or "—", as_of,
+                   project.period, project.model.title, spec.language, variant=variant(project))
 
 
 def variant(project: Project) -> str:
@@ -291,17 +292,17 @@ class PlanAction:
     action: Action
     source: Source
     tests_missing: tuple[str, ...]
-    overdue: bool  # its date passed before the quarter's end and it is still open
+    overdue: bool  # its date passed before the as-of date and it is still open
 
 
 def plan_actions(v: Verdict) -> dict[str, tuple[PlanAction, ...]]:
-    """Open actions at the quarter's end by kind: the investments first, then delivery, then sales.
+    """Open actions at the as-of date by kind: the investments first, then delivery, then sales.
     An `invest` action that passes none of the three tests is listed with the sales, as the
     `sales-plan` insight counts it (`open_untested`)."""
     found: dict[str, list[PlanAction]] = {"invest": [], "deliver": [], "sell": []}
-    for source, action in open_actions(v.account, v.quarter.end):
+    for source, action in open_actions(v.account, v.as_of):
         missing = tuple(t for t in ("own-time", "learn", "illustrate") if t not in action.tests)
-        overdue = action.by is not None and action.by < v.quarter.end
+        overdue = action.by is not None and action.by < v.as_of
         kind = "sell" if action.kind == "invest" and not action.tests else action.kind
         found[kind].append(PlanAction(action, source, missing if action.kind == "invest" else (), overdue))
     return {kind: tuple(sorted(items, key=_by_date)) for kind, items in found.items()}

@@ -102,6 +102,8 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "owner": v.account.meta.owner,
         "model": v.model.key,
         "quarter": str(v.quarter),
+        "as_of": v.as_of.isoformat(),
+        "so_far": v.so_far,
         "level": v.level.key,
         "level_title": v.level.title,
         "wins_work_by": v.level.wins_work_by or None,

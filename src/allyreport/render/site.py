@@ -30,7 +30,7 @@ from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter
 from ..notes.data import Note, Picture
 from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS
-from ..rules.engine import Check, Verdict
+from ..rules.engine import Check, Verdict, not_yet_due
 from ..rules.people import Person
 from . import charts
 from .documents import Capped, met, pdf_environment, plan_actions, plan_page, review_page, summarize, template_problem
@@ -181,7 +181,7 @@ def account_context(project: Project, v: Verdict) -> dict[str, Any]:
     mix = window_mix(v)
     return {
         "project": project, "v": v, "root": "../", "people": people_list,
-        "actions": plan_actions(v), "met": met(v), "stale": staleness(v, people_list),
+        "actions": plan_actions(v), "met": met(v), "stale": staleness(v, people_list), "pending": not_yet_due(v),
         "quarter_notes": sorted((n for n in v.account.notes if Quarter.of(n.date) == v.quarter),
                                 key=lambda n: (n.date, n.path), reverse=True),
         "mix": mix, "next_checks": next_checks,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..rules.engine import Check, Insight, Trust, Verdict
+from ..rules.engine import Check, Insight, Trust, Verdict, not_yet_due
 
 if TYPE_CHECKING:
     from ..rules.judge import Project
@@ -44,7 +44,8 @@ def _check_line(check: Check) -> str:
 
 
 def explain_text(v: Verdict) -> str:
-    sections = [_header(v), _why(v), *_not_higher(v), _to_change(v), _history(v), _trust(v.trust), _facts(v),
+    sections = [_header(v), _why(v), *_not_higher(v), _to_change(v), _history(v), _trust(v.trust), _pending(v),
+                _facts(v),
                 _insights(v.insights)]
     return "\n\n".join(s for s in sections if s)
 
@@ -68,7 +69,8 @@ def _facts(v: Verdict) -> str:
 def _header(v: Verdict) -> str:
     w = v.window
     out = [f"{v.account.name} ({v.account.slug}), {v.quarter}: {v.level.key} — {v.level.title}",
-           f"model: {v.model.title}; window {w.start} to {w.end} ({v.model.window} quarter(s))"]
+           f"model: {v.model.title}; window {w.start} to {w.end} ({v.model.window} quarter(s))",
+           f"as of {v.as_of}" + (f": {v.quarter} so far, the quarter is not over" if v.so_far else "")]
     if v.level.wins_work_by:
         out.append(f"wins work by: {v.level.wins_work_by}")
     if v.level.summary:
@@ -129,6 +131,13 @@ def _trust(t: Trust) -> str:
     if t.reliability_kept is not None:
         out.append(f"Firm commitments kept on time: {t.reliability_kept:.0%}")
     return "\n".join(out)
+
+
+def _pending(v: Verdict) -> str:
+    """The firm commitments not held against us yet: due after the as-of date, later in the quarter."""
+    found = not_yet_due(v)
+    return "\n".join(["Open, not yet due:"] + [f"  due {a.by}: {a.do}    {s.path}:{s.line}" for s, a in found]) \
+        if found else ""
 
 
 def _insights(insights: tuple[Insight, ...]) -> str:

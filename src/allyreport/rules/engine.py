@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from simpleeval import SimpleEval
 
 from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter, span
-from ..notes.data import Account, Note, Portfolio
+from ..notes.data import Account, Portfolio
 from . import metrics
 from .coverage import PEOPLE_METRICS
 from .expressions import FUNCTIONS
@@ -98,6 +98,7 @@ class Verdict:
     level: Level
     finding: Finding  # why this level
     higher: tuple[tuple[Level, tuple[Check, ...]], ...]  # the levels above, and what they lacked
+    as_of: dt.date  # the day the review is true on: the window's end (the quarter's, once it is over)
     history: tuple[QuarterLevel, ...]  # oldest first, up to and including `quarter`
     movement: str  # up, down, same or new
     previous: Level | None
@@ -123,6 +124,11 @@ class Verdict:
     def move(self) -> str:
         steer = self.steer
         return steer.move if steer is not None else self.level.move
+
+    @property
+    def so_far(self) -> bool:
+        """The review quarter was still running on the as-of date: judged on the window so far."""
+        return self.as_of < self.quarter.end
 
     @property
     def open_invest(self) -> int:
@@ -222,14 +228,15 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
 
 
 def _windows(facts: metrics.Facts, model: LevelModel, quarter: Quarter, signals: tuple[str, ...], coverage: bool,
-             evidence: bool = True, history: bool = True) -> tuple[list[Quarter], list[Window]]:
+             evidence: bool = True, history: bool = True, *,
+             as_of: dt.date | None = None) -> tuple[list[Quarter], list[Window]]:
     """The window of every quarter from the first note to `quarter` (only `quarter`'s without
-    `history`); only the last one with its evidence and, unless the levels name them
-    (`coverage`), the coverage metrics."""
+    `history`), the last one up to `as_of`; only the last one with its evidence and, unless the
+    levels name them (`coverage`), the coverage metrics."""
     first = Quarter.of(facts.notes[0].date) if facts.notes and history else quarter
     quarters = span(min(first, quarter), quarter)
     return quarters, [metrics.window(facts, q, model.window, signals, sources=evidence and q == quarter,
-                                     people=(evidence and q == quarter) or coverage) for q in quarters]
+                                     people=(evidence and q == quarter) or coverage, as_of=as_of) for q in quarters]
 
 
 def _reads_history(model: LevelModel) -> bool:
@@ -255,12 +262,14 @@ def _history(model: LevelModel, quarters: list[Quarter], windows: list[Window], 
 
 
 def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarter: Quarter,
-                     ev: Evaluator) -> Verdict:
-    """A level for every quarter from the first note to `quarter`; findings and insights for `quarter`."""
+                     ev: Evaluator, as_of: dt.date | None = None) -> Verdict:
+    """A level for every quarter from the first note to `quarter`; findings and insights for
+    `quarter`, judged up to `as_of` (its end by default; earlier quarters are over: each is judged
+    to its end)."""
     facts = gather(account, rules.people)
     signals = tuple(rules.signals)
     coverage = bool(model.names & PEOPLE_METRICS.keys())  # else only the review quarter needs the coverage metrics
-    quarters, windows = _windows(facts, model, quarter, signals, coverage)
+    quarters, windows = _windows(facts, model, quarter, signals, coverage, as_of=as_of)
     history = _history(model, quarters, windows, facts, ev, account.slug)
     who = f"{account.slug} {quarter}"
     current, level, referred = windows[-1], history[-1].level, history[-1].referred
@@ -278,11 +287,11 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
 
     def judge(mine: metrics.Facts) -> tuple[Level, Window]:  # a person: the same windows and history, their notes
         their_quarters, their_windows = _windows(mine, model, quarter, signals, coverage, evidence=False,
-                                                 history=_reads_history(model))
+                                                 history=_reads_history(model), as_of=as_of)
         return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
 
     judging = Judging(facts, quarter, current, target, rules.people, judge, trust_of)
-    return Verdict(account, model, quarter, current, level, finding, higher, history,
+    return Verdict(account, model, quarter, current, level, finding, higher, current.end, history,
                    _movement(previous, level), previous, target, trust_of(current), trust_history, insights, referred,
                    people(judging), client_trust_of(current),
                    tuple((q, client_trust_of(w)) for q, w in zip(quarters, windows, strict=True)))
@@ -354,25 +363,28 @@ def trust_of(window: Window) -> Trust:
     )
 
 
-def evaluate(portfolio: Portfolio, rules: RuleSet, model_key: str, quarter: Quarter) -> tuple[list[Verdict], list[Diagnostic]]:
-    """Judge every account for `quarter`; notes dated after it are ignored."""
+def evaluate(portfolio: Portfolio, rules: RuleSet, model_key: str, quarter: Quarter,
+             as_of: dt.date | None = None) -> tuple[list[Verdict], list[Diagnostic]]:
+    """Judge every account for `quarter` as of `as_of` (its end by default); notes dated after it
+    are ignored."""
+    as_of = min(as_of or quarter.end, quarter.end)
     model = rules.models[model_key]
     ev = Evaluator()
     verdicts = []
     for account in portfolio.accounts:
-        visible = tuple(n for n in account.notes if n.date <= quarter.end)
-        if account.notes and not visible:
-            continue  # the relationship began after the quarter under review: not part of it
-        if len(visible) != len(account.notes):
-            account = _replace_notes(account, visible)
-        verdicts.append(evaluate_account(account, rules, model, quarter, ev))
+        seen = visible(account, as_of)
+        if seen is not None:
+            verdicts.append(evaluate_account(seen, rules, model, quarter, ev, as_of))
     return verdicts, ev.problems + _target_problems(portfolio, model)
 
 
-def _replace_notes(account: Account, notes: tuple[Note, ...]) -> Account:
-    from dataclasses import replace
-
-    return replace(account, notes=notes)
+def visible(account: Account, as_of: dt.date) -> Account | None:
+    """The account as it stood on `as_of`: its later notes dropped; None when every note is later
+    (the relationship began after the review, which it is not part of)."""
+    notes = tuple(n for n in account.notes if n.date <= as_of)
+    if account.notes and not notes:
+        return None
+    return account if len(notes) == len(account.notes) else replace(account, notes=notes)
 
 
 def _target_problems(portfolio: Portfolio, model: LevelModel) -> list[Diagnostic]:
@@ -387,21 +399,17 @@ def target_problem(account: Account, model: LevelModel) -> Diagnostic | None:
                       f"(one of {', '.join(keys)}); using the level above the current one", "warning")
 
 
-def latest_quarter(portfolio: Portfolio) -> Quarter | None:
-    last = portfolio.last_date
-    return Quarter.of(last) if last else None
-
-
-def notes_as_of(dates: Iterable[dt.date], quarter: Quarter) -> dt.date:
-    """The last note date up to the quarter's end (of all the notes' `dates`): the date every
-    document is "as of"; the quarter's end when there is none."""
-    end = quarter.end
-    return max((d for d in dates if d <= end), default=end)
-
-
 def open_actions(account: Account, asof: dt.date) -> list[tuple[Source, Any]]:
     """Every action still open at `asof`, from the plan and the notes, with where it was written."""
     found = [(Source(account.path, account.line_of("plan", i), None), a) for i, a in enumerate(account.meta.plan)]
     found += [(Source(n.path, n.line_of("actions", i), n.date), a)
               for n in account.notes if n.date <= asof for i, a in enumerate(n.meta.actions)]
     return [(s, a) for s, a in found if is_open(a, asof)]
+
+
+def not_yet_due(v: Verdict) -> tuple[tuple[Source, Any], ...]:
+    """The firm commitments open at the as-of date that fall due later in the review quarter: not
+    held against us yet (metric `firm_not_yet_due`), soonest first."""
+    found = [(s, a) for s, a in open_actions(v.account, v.as_of) if a.commitment == "firm" and a.by is not None
+             and v.as_of < a.by <= v.quarter.end and (s.date is not None)]
+    return tuple(sorted(found, key=lambda item: (item[1].by, item[0].path, item[0].line)))

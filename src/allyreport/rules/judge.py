@@ -15,6 +15,7 @@ from ..config.settings import Settings
 from ..core.quarters import Quarter
 from ..notes.data import Portfolio
 from .engine import Verdict
+from .plan import period
 from .ruleset import LevelModel, RuleSet
 
 
@@ -28,4 +29,14 @@ class Project:
     model: LevelModel
     quarter: Quarter
     verdicts: tuple[Verdict, ...]
-    as_of: dt.date  # the last note up to the quarter's end: the date every document is "as of"
+    as_of: dt.date  # the day the review is true on: today while the quarter runs, else its end (`plan`)
+
+    @property
+    def so_far(self) -> bool:
+        """The review quarter was still running on the as-of date."""
+        return self.as_of < self.quarter.end
+
+    @property
+    def period(self) -> str:
+        """ "2026Q4 so far: 1 October to 1 December 2026" (`plan.period`)."""
+        return period(self.quarter, self.as_of)

@@ -50,9 +50,10 @@ METRICS: dict[str, str] = {
                  "(self minus client; for self-orientation, client minus self); 0 unless both were read",
     "trust_gap_factor": "the factor of that gap, 'reliability', 'credibility', 'intimacy' or 'self-orientation' "
                         "('' without a gap)",
-    "firm_due": "firm commitments falling due in the window, from any note up to its end",
+    "firm_due": "firm commitments falling due in the window (up to the as-of date), from any note up to its end",
     "firm_kept": "firm commitments due in the window and done on or before their date",
     "firm_missed": "firm commitments due in the window not done by their date",
+    "firm_not_yet_due": "firm commitments open at the as-of date and due later in the review quarter (0 once it is over)",
     "reliability_kept": "firm_kept / firm_due (1 when nothing firm fell due)",
     "delivered": "deliver actions done in the window (repeat work, from the plan and the notes)",
     "open_sell": "sell actions open at the window's end (account plan and notes)",
@@ -61,7 +62,7 @@ METRICS: dict[str, str] = {
     "failing_tests": "open invest actions that do not pass all three tests (own-time, learn, illustrate)",
     "vague_invest": "open invest actions without a `by` date that are an `intention` or a visit, lunch, "
                     "coffee or drop-in",
-    "days_since_last_note": "days from the last note to the window's end (9999 without notes)",
+    "days_since_last_note": "days from the last note to the window's end, the as-of date (9999 without notes)",
     "stakeholders_met": "distinct people met in the window (`with`)",
     "stakeholders_listed": "stakeholders listed in account.md",
     "relevance": "'rising', 'steady' or 'declining', from account.md",
@@ -144,13 +145,16 @@ def narrow(facts: Facts, notes: Sequence[Note]) -> Facts:
 
 
 def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], sources: bool = True,
-           people: bool = True) -> Window:
-    """The metrics of the `size` quarters ending with `quarter`; `sources=False` skips the evidence
-    (a history quarter needs only its level), `people=False` the coverage metrics (`PEOPLE_METRICS`:
-    only for a window whose level conditions do not name them)."""
+           people: bool = True, as_of: dt.date | None = None) -> Window:
+    """The metrics of the `size` quarters ending with `quarter`, up to `as_of` when it falls inside
+    `quarter` (a review while the quarter runs: the window so far); `sources=False` skips the
+    evidence (a history quarter needs only its level), `people=False` the coverage metrics
+    (`PEOPLE_METRICS`: only for a window whose level conditions do not name them)."""
     first = quarter.back(size - 1)
-    notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ())]
-    return _compute(facts, notes, (first.start, first.back(size).start, quarter.end), signals, (sources, people))
+    end = min(quarter.end, as_of) if as_of is not None else quarter.end
+    notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ()) if n.date <= end]
+    return _compute(facts, notes, (first.start, first.back(size).start, end), signals, (sources, people),
+                    quarter.end)
 
 
 def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
@@ -162,7 +166,7 @@ def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
 def compute(account: Account, notes: Sequence[Note], start: dt.date, end: dt.date,
             signals: Iterable[str]) -> Window:
     """Metrics over `notes` (already limited to start..end); `account.notes` gives history."""
-    return _compute(gather(account), notes, (start, start - (end - start), end), signals, (True, True))
+    return _compute(gather(account), notes, (start, start - (end - start), end), signals, (True, True), end)
 
 
 def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
@@ -194,9 +198,10 @@ class _Sink:
 
 
 def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.date], signals: Iterable[str],
-             wanted: tuple[bool, bool]) -> Window:
-    """`span`: the window's start, where the window before it starts, and the window's end;
-    `wanted`: the sources, and the coverage metrics."""
+             wanted: tuple[bool, bool], quarter_end: dt.date) -> Window:
+    """`span`: the window's start, where the window before it starts, and the window's end (the
+    quarter's, or the as-of date while the quarter runs); `wanted`: the sources, and the coverage
+    metrics."""
     start, since, end = span
     sink = _Sink(wanted[0])
     _contexts(notes, sink)
@@ -209,6 +214,7 @@ def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.d
     _trust(notes, sink)
     _client_trust(notes, sink)
     _commitments(f, start, end, sink)
+    _not_yet_due(f, end, quarter_end, sink)
     _plan(f, start, end, sink)
     last = bisect.bisect_right(f.dates, end) - 1
     sink.put("days_since_last_note", (end - f.dates[last]).days if last >= 0 else 9999,
@@ -294,6 +300,14 @@ def _commitments(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
     sink.put("firm_kept", len(kept), [w.source for w in kept])
     sink.put("firm_missed", len(missed), [w.source for w in missed])
     sink.put("reliability_kept", len(kept) / len(due) if due else 1.0, [w.source for w in (missed or due)])
+
+
+def _not_yet_due(f: Facts, end: dt.date, quarter_end: dt.date, sink: _Sink) -> None:
+    """Firm commitments falling due after the as-of date but within the review quarter, still open:
+    not held against us yet, and listed so the review says what is coming."""
+    pending = [w for w in f.actions if w.made is not None and w.made <= end and w.action.commitment == "firm"
+               and w.action.by is not None and end < w.action.by <= quarter_end and is_open(w.action, end)]
+    sink.put("firm_not_yet_due", len(pending), [w.source for w in pending])
 
 
 def _plan(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
