@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from allyreport.serve.server import Hosts, request_name
+
 from .conftest import NotesWriter, Served, run_cli
 
 ACCOUNT = """\
@@ -295,3 +297,39 @@ def test_a_settings_change_rebuilds_everything(write_notes: NotesWriter, tmp_pat
         events.close()
     finally:
         assert server.stop() == 0
+
+
+@pytest.mark.parametrize(("bound", "header", "answered"), [
+    ("127.0.0.1", "127.0.0.1:8000", True),
+    ("127.0.0.1", "localhost:8000", True),
+    ("127.0.0.1", "LOCALHOST:8000", True),
+    ("127.0.0.1", "127.0.0.1:8001", False),
+    ("127.0.0.1", "127.0.0.1", False),
+    ("127.0.0.1", "attacker.example:8000", False),
+    ("127.0.0.1", "", False),
+    ("localhost", "127.0.0.1:8000", True),
+    ("::1", "[::1]:8000", True),
+    ("0.0.0.0", "192.168.1.5:8000", True),
+    ("0.0.0.0", "attacker.example:8000", False),
+    ("192.168.1.5", "192.168.1.5:8000", True),
+    ("192.168.1.5", "10.0.0.1:8000", False),
+])
+def test_the_host_header_must_name_the_bound_address(bound: str, header: str, answered: bool) -> None:
+    assert Hosts(bound, 8000).allow(header) is answered
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/", "index.html"),
+    ("/accounts/acme.html", "accounts/acme.html"),
+    ("/plans/", "plans/index.html"),
+    ("/accounts/acme%20foods.html", "accounts/acme foods.html"),
+    ("/../x", None),
+    ("/a/./b", None),
+    ("/%2e%2e/x", None),
+    ("/a\\..\\b", None),
+    ("/x%00", None),
+    ("/%ff", None),
+    ("relative", None),
+])
+def test_request_paths_map_to_output_names_or_are_refused(path: str, name: str | None) -> None:
+    assert request_name(path) == name

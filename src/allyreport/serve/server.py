@@ -140,7 +140,7 @@ class Hosts:
         except ValueError:
             address = None
         self.any_ip = address is not None and address.is_unspecified
-        if address is not None and address.is_loopback:
+        if host.lower() == "localhost" or (address is not None and address.is_loopback):
             names |= {"localhost", "127.0.0.1", "[::1]"}
         if self.any_ip:
             names |= {socket.gethostname().lower(), "localhost"}
