@@ -319,9 +319,9 @@ def _evidence(window: Window, names: Iterable[str]) -> tuple[Source, ...]:
 
 def _insight(rule: InsightRule, values: dict[str, Any], window: Window, ev: Evaluator, who: str) -> Insight | None:
     """The insight if all its conditions hold, citing the notes behind the metrics it names."""
-    checks = tuple(ev.check(c, values, who) for c in rule.conditions)
-    if not all(c.holds for c in checks):
+    if not ev.all_hold(rule.conditions, values, who):  # most insights do not fire: stop at the first miss
         return None
+    checks = tuple(ev.check(c, values, who) for c in rule.conditions)
     severity, message, move, steer = rule.severity, rule.message, rule.move, rule.steer
     case = next((c for c in rule.cases if ev.all_hold(c.conditions, values, who)), None)
     if case is not None:  # the first case that holds says it differently
