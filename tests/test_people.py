@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from allyreport.notes.loader import load_notes
 from allyreport.rules.engine import Insight, Verdict
 from allyreport.rules.metrics import Source
 
@@ -320,3 +321,32 @@ def test_a_person_who_left_has_no_cadence_and_no_target(write_notes: NotesWriter
     v = northwind(write_notes, {"2026-07-01": nw("2026-07-01", "Martin Hale")}, martin=LEFT)
     martin = v.people[0]
     assert (martin.current, martin.contact, martin.target, martin.met_window) == (False, None, None, 1)
+
+
+# -- whitespace: offerings x people ---------------------------------------------------------------
+
+OFFERED = NW.replace("---\nProfile.", "offerings: [payments advisory, M&A integration]\n---\nProfile.")
+
+
+def test_the_whitespace_counts_the_conversations_held_per_offering_and_person(write_notes: NotesWriter) -> None:
+    v = northwind(write_notes, {
+        "2026-03-31": nw("2026-03-31", "Ben Adeyemi", extra="offerings: [M&A integration]\n"),  # before the window
+        "2026-04-01": nw("2026-04-01", "Ben Adeyemi", extra="offerings: [payments advisory]\n"),
+        "2026-09-30": nw("2026-09-30", "Martin Hale, Ben Adeyemi", extra="offerings: [payments advisory]\n"),
+    }, text=OFFERED)
+    ws = v.whitespace
+    assert ws is not None
+    assert [(p.name, counts) for p, counts in ws.rows] == [
+        ("Martin Hale", (1, 0)), ("Sofia Brandt", (0, 0)), ("Ben Adeyemi", (2, 0))]
+    assert [(p.name, o) for p, o in ws.not_held] == [
+        ("Martin Hale", "M&A integration"), ("Sofia Brandt", "payments advisory"), ("Sofia Brandt", "M&A integration"),
+        ("Ben Adeyemi", "M&A integration")]
+
+
+def test_an_offering_account_md_does_not_list_is_a_warning(write_notes: NotesWriter) -> None:
+    root = write_notes({"nw/account.md": OFFERED.format(martin=""),
+                        "nw/2026-07-01.md": nw("2026-07-01", "Ben Adeyemi", extra="offerings: [payment advisory]\n")})
+    _, diagnostics = load_notes(root, "notes")
+    assert [d.format() for d in diagnostics] == [
+        "notes/nw/2026-07-01.md:5: warning: 'payment advisory' is not one of the offerings in notes/nw/account.md; "
+        "did you mean 'payments advisory'?"]

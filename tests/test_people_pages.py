@@ -136,3 +136,15 @@ def test_the_pdfs_carry_the_stakeholder_map_the_client_view_and_the_sponsor_chan
     changes = between(summary, "Accounts whose sponsor left A sponsor", "Accounts without a relationship plan")
     assert "Northwind Bank Jo Park Ally CRITICAL Left: Martin Hale (sponsor, left 2026-09-04)." in changes
     assert "Harbor Freight Lines" not in changes
+
+
+def test_the_plan_names_the_conversations_held_and_not_held(out: Path) -> None:
+    plan = soup(out / "plans" / "northwind-bank.html")
+    table = plan.select_one("table.whitespace")
+    heads = [words(th) for th in table.select("thead th")] if table else []
+    assert heads == ["Person", "Concerns", "operating model design", "payments advisory", "M&A integration"]
+    found = rows(table)
+    assert list(found) == ["Priya Raman", "Sofia Brandt", "Lena Vogt", "Ben Adeyemi"]  # Martin has left
+    assert found["Ben Adeyemi"].endswith("fraud losses not held 2 not held")  # payments advisory, twice
+    assert found["Priya Raman"].endswith("acquisitions 1 not held 2")  # cost-to-income; two on M&A integration
+    assert "Conversations held and not held" in pdf_words(out / "pdf" / "northwind-bank-plan.pdf")

@@ -140,6 +140,17 @@ def check_with_known(account: Account, _: frozenset[str]) -> list[Diagnostic]:
     ]
 
 
+def check_offerings_known(account: Account, _: frozenset[str]) -> list[Diagnostic]:
+    known = set(account.meta.offerings)
+    return [
+        Diagnostic(note.path, note.line_of("offerings", i),
+                   f"'{name[:40]}' is not one of the offerings in {account.path}{_close(name, known)}", "warning")
+        for note in account.notes
+        for i, name in enumerate(note.meta.offerings)
+        if name not in known
+    ]
+
+
 def check_signals(account: Account, vocabulary: frozenset[str]) -> list[Diagnostic]:
     if not vocabulary:
         return []
@@ -219,6 +230,7 @@ def check_departed_named(account: Account, _: frozenset[str]) -> list[Diagnostic
 ACCOUNT_CHECKS: list[Callable[[Account, frozenset[str]], list[Diagnostic]]] = [
     check_done_not_before_meeting,
     check_with_known,
+    check_offerings_known,
     check_signals,
     check_tests_only_on_invest,
     check_unique_stakeholders,

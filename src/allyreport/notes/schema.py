@@ -158,6 +158,7 @@ class NoteMeta(_Blankable):
     opened_by: Literal["client", "us"] = "client"
     price: StrictBool = False
     signals: tuple[Text, ...] = ()
+    offerings: tuple[Text, ...] = ()  # which of account.md's offerings the conversation was about
     trust: Trust | None = None
     client_rating: ClientRating | None = None
     actions: tuple[Action, ...] = ()

@@ -59,6 +59,14 @@ def day(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+def whitespace_json(v: Verdict) -> dict[str, Any] | None:
+    ws = v.whitespace
+    if ws is None:
+        return None
+    return {"offerings": list(ws.offerings),
+            "people": [{"name": p.name, "held": dict(zip(ws.offerings, counts, strict=True))} for p, counts in ws.rows]}
+
+
 def person_json(p: Person) -> dict[str, Any]:
     s = p.stakeholder
     return {
@@ -117,6 +125,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "trust": trust_json(v.trust),
         "client_trust": account_client_json(v),
         "people": [person_json(p) for p in v.people],
+        "whitespace": whitespace_json(v),
         "referred": v.referred,
         "introduced_by": v.account.meta.introduced_by.model_dump() if v.account.meta.introduced_by else None,
         "metrics": metrics_json(v),

@@ -18,7 +18,7 @@ from . import metrics
 from .coverage import PEOPLE_METRICS
 from .expressions import FUNCTIONS
 from .metrics import FACTORS, Source, Window, gather, is_open
-from .people import ClientTrust, Judging, Person, client_trust_of, people
+from .people import ClientTrust, Judging, Person, Whitespace, client_trust_of, people, whitespace
 from .relationship import history_values
 from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
 
@@ -110,6 +110,7 @@ class Verdict:
     people: tuple[Person, ...] = ()  # listed stakeholders in account.md's order, then others met
     client_trust: ClientTrust | None = None  # the client's ratings beside ours, over the window
     client_history: tuple[tuple[Quarter, ClientTrust], ...] = ()  # each quarter's window, like trust_history
+    whitespace: Whitespace | None = None  # offerings x people: the conversations held and not held
 
     @property
     def next_level(self) -> Level | None:
@@ -290,11 +291,12 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
                                                  history=_reads_history(model), as_of=as_of)
         return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
 
-    judging = Judging(facts, quarter, current, target, rules.people, judge, trust_of)
+    persons = people(Judging(facts, quarter, current, target, rules.people, judge, trust_of))
     return Verdict(account, model, quarter, current, level, finding, higher, current.end, history,
                    _movement(previous, level), previous, target, trust_of(current), trust_history, insights, referred,
-                   people(judging), client_trust_of(current),
-                   tuple((q, client_trust_of(w)) for q, w in zip(quarters, windows, strict=True)))
+                   persons, client_trust_of(current),
+                   tuple((q, client_trust_of(w)) for q, w in zip(quarters, windows, strict=True)),
+                   whitespace(persons, account.notes, account.meta.offerings, current))
 
 
 def finding_checks(conditions: Iterable[Condition], window: Window, ev: Evaluator, who: str) -> tuple[Check, ...]:

@@ -148,3 +148,24 @@ def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequenc
 def _share(notes: Sequence[Note], business: int) -> float:
     mine = sum(1 for n in notes if n.meta.context != "social")
     return mine / business if business else 0.0
+
+
+@dataclass(frozen=True)
+class Whitespace:
+    """The offerings of account.md against the people we deal with: which conversations the notes
+    of the window show (`offerings:` in a note naming the person), and which were never held."""
+
+    offerings: tuple[str, ...]
+    rows: tuple[tuple[Person, tuple[int, ...]], ...]  # current listed people: notes per offering, in the window
+
+    @property
+    def not_held(self) -> tuple[tuple[Person, str], ...]:
+        return tuple((p, o) for p, counts in self.rows for o, n in zip(self.offerings, counts, strict=True) if not n)
+
+
+def whitespace(found: Sequence[Person], notes: Sequence[Note], offerings: Sequence[str], window: Window) -> Whitespace:
+    """`notes` oldest first; only those in the window count."""
+    seen = [n for n in notes if window.start <= n.date <= window.end and n.meta.offerings]
+    rows = tuple((p, tuple(sum(1 for n in seen if p.name in n.meta.with_ and o in n.meta.offerings) for o in offerings))
+                 for p in found if p.listed and p.current)
+    return Whitespace(tuple(offerings), rows)
