@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from allyreport.rules.engine import Verdict
 from allyreport.rules.metrics import Source
@@ -451,3 +452,22 @@ def test_the_pages_say_referral_ally_behaviour_and_the_new_curve(write_notes: No
     sales = plan.split('id="sell"')[1].split("</section>")[0]
     assert "Lunch with Tom to catch up <span class=\"quiet\">(invest, passing none of the three tests)</span>" in sales
     assert "No open investment in this relationship." in plan
+
+
+def test_the_review_pdf_says_the_referral_and_that_price_is_why(write_notes: NotesWriter, tmp_path: Path) -> None:
+    files = {f"priced/{d}.md": t for d, t in top_notes(3).items()}
+    files["priced/account.md"] = account().replace("Acme Foods", "Priced")
+    files["referred/account.md"] = account(more=INTRODUCED).replace("Acme Foods", "Referred")
+    files["referred/2026-08-03.md"] = note("2026-08-03", "problem")
+    write_notes(files)
+    result = run_cli("build", "--notes", "notes", "--out", "out", "--model", "pyramid", "--quarter", "2026Q3",
+                     "--jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+    def words(name: str) -> str:
+        pdf = tmp_path / "out" / "pdf" / f"{name}-review.pdf"
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
+
+    assert ("Started at Consultant through a referral by Ann Lee (CFO of the parent group): rated from the first "
+            "business conversation.") in words("referred")
+    assert "price decided 3 of 4 business conversations" in words("priced")
