@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from allyreport.config.settings import SettingsSpec, load_settings
+from allyreport.rules.plan import today as plan_today
 
 from .conftest import run_cli
 
@@ -36,21 +36,38 @@ def test_init_new_note_check_from_inside_an_account_then_build(tmp_path: Path) -
 
     account = repo / "notes" / "globex-corp"
     note = run_cli("note", "globex-corp", cwd=account)  # from inside the account: the settings are found above
-    today = dt.date.today().isoformat()
+    today = plan_today().isoformat()  # the suite's fixed "today" (SOURCE_DATE_EPOCH)
     assert (note.returncode, note.stderr) == (0, "")
     assert note.stdout == f"created notes/globex-corp/{today}-meeting.md\n"
     assert sorted(p.name for p in account.iterdir()) == [f"{today}-meeting.md", "account.md"]
 
+    # the scaffolds' placeholders are warnings until edited: counted, and named with their lines
+    note_warnings = [
+        f"notes/globex-corp/{today}-meeting.md:8: warning: trust is still the template's placeholder (5 for every factor): "
+        "score the meeting or remove the block; it does not count toward the trust quotient until edited",
+        f"notes/globex-corp/{today}-meeting.md:16: warning: the note's text is still the template's prompt: "
+        "write what was said (left out of the report until then)"]
+    account_warnings = [
+        "notes/globex-corp/account.md:7: warning: stakeholder 'First Contact' is the template's placeholder: "
+        "name a real person or remove the entry (left out of the report until then)",
+        "notes/globex-corp/account.md:12: warning: offering 'What we provide' is the template's placeholder: "
+        "write what we provide (left out of the report until then)",
+        "notes/globex-corp/account.md:16: warning: the profile is still the template's prompt: "
+        "write where the client is heading (left out of the report until then)"]
     check = run_cli("check", cwd=account)
-    assert (check.returncode, check.stderr, check.stdout) == (0, "", "notes: 1 account, 1 note, no errors\n")
+    assert (check.returncode, check.stderr.splitlines()) == (0, note_warnings + account_warnings)
+    assert check.stdout == "notes: 1 account, 1 note, no errors, 5 warnings\n"
     one = run_cli("check", f"{today}-meeting.md", cwd=account)  # a file name, as an editor passes it
-    assert (one.returncode, one.stderr) == (0, "")
-    assert one.stdout == f"notes/globex-corp/{today}-meeting.md: 1 account, 1 note, no errors\n"
+    assert (one.returncode, one.stderr.splitlines()) == (0, note_warnings)
+    assert one.stdout == f"notes/globex-corp/{today}-meeting.md: 1 account, 1 note, no errors, 2 warnings\n"
+    gate = run_cli("check", "--strict", cwd=account)
+    assert (gate.returncode, gate.stderr.splitlines()[-1], gate.stdout) == (1, "no errors, 5 warnings", "")
 
     build = run_cli("build", "--no-pdf", cwd=account)
-    assert (build.returncode, build.stderr) == (0, "")
-    quarter = f"{dt.date.today().year}Q{(dt.date.today().month - 1) // 3 + 1}"
-    assert re.fullmatch(rf"built 1 account for {quarter}: 4 pages, 0 PDFs in output/ \(\d+\.\d s\)\n", build.stdout)
+    assert build.returncode == 0
+    quarter = f"{plan_today().year}Q{(plan_today().month - 1) // 3 + 1}"
+    assert re.fullmatch(rf"built 1 account for {quarter}: 4 pages, 0 PDFs in output/ \(\d+\.\d s\); 5 warnings\n",
+                        build.stdout)
     assert (repo / "output/accounts/globex-corp.html").is_file()  # beside allyreport.toml, not inside the account
     assert not (account / "output").exists()
 
