@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allyreport.notes.dates import note_date
+from allyreport.notes.dates import note_date, note_day
 from allyreport.notes.loader import DEFAULT_MAX_NOTE_BYTES, parse_file
 
 BODY = "context: problem\n"
@@ -92,3 +92,12 @@ def test_any_mix_of_lines_gives_the_loaders_date(lines: list[str], newline: str)
     expected = loader_date(data)
     if expected is not None:
         assert note_date(data, DEFAULT_MAX_NOTE_BYTES) == expected
+
+
+def test_a_private_note_is_dated_negative_so_the_share_safe_variant_can_leave_it_out() -> None:
+    private = b"---\ndate: 2026-05-01\ncontext: problem\nprivate: true\n---\n"
+    public = b"---\ndate: 2026-05-01\ncontext: problem\nprivate: false\n---\n"
+    assert note_day(private, DEFAULT_MAX_NOTE_BYTES) == -dt.date(2026, 5, 1).toordinal()
+    assert note_day(public, DEFAULT_MAX_NOTE_BYTES) == dt.date(2026, 5, 1).toordinal()
+    assert note_date(private, DEFAULT_MAX_NOTE_BYTES) == loader_date(private) == dt.date(2026, 5, 1)
+    assert note_day(b"no frontmatter", DEFAULT_MAX_NOTE_BYTES) == 0

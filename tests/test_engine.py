@@ -21,7 +21,8 @@ from allyreport.core.quarters import Quarter
 from allyreport.notes.data import Account, Note, Portfolio
 from allyreport.notes.loader import load_notes
 from allyreport.notes.schema import AccountMeta, NoteMeta
-from allyreport.rules.engine import Verdict, evaluate
+from allyreport.rules.engine import Verdict
+from allyreport.rules.judge import evaluate
 from allyreport.rules.metrics import Source
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 

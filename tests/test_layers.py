@@ -167,3 +167,42 @@ def test_a_module_outside_the_layers_fails(tmp_path: Path) -> None:
     root = write_package(tmp_path, {**LAYERED, "helpers.py": "Y = 2\n"})
     assert problems(root) == [f"{root}/helpers.py:1: allyreport.helpers is in no layer; put it in one of "
                               f"{', '.join(LAYERS)}"]
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 50
+MAX_PARAMETERS = 6
+LONG_ALLOWED = {("allyreport.cli.main", "make_parser")}  # one add_argument per line of the CLI: a table
+
+
+def oversized(root: Path) -> list[str]:
+    """Modules, functions and parameter lists past the limits, as `path:line: message`."""
+    found = []
+    for name, path in modules(root).items():
+        text = path.read_text("utf-8")
+        if (lines := len(text.splitlines())) > MAX_MODULE_LINES:
+            found.append(f"{path}:1: {lines} lines (at most {MAX_MODULE_LINES})")
+        for node in ast.walk(ast.parse(text, str(path))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or (name, node.name) in LONG_ALLOWED:
+                continue
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            args = node.args
+            count = len(args.posonlyargs) + len(args.args) + len(args.kwonlyargs) + bool(args.vararg) + bool(args.kwarg)
+            count -= bool(args.args) and args.args[0].arg in ("self", "cls")
+            if length > MAX_FUNCTION_LINES:
+                found.append(f"{path}:{node.lineno}: {node.name} is {length} lines (at most {MAX_FUNCTION_LINES})")
+            if count > MAX_PARAMETERS:
+                found.append(f"{path}:{node.lineno}: {node.name} takes {count} parameters (at most {MAX_PARAMETERS})")
+    return found
+
+
+def test_modules_and_functions_stay_small() -> None:
+    found = oversized(PACKAGE)
+    assert not found, "\n" + "\n".join(found)
+
+
+def test_a_long_function_and_a_long_parameter_list_are_found(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(50))
+    root = write_package(tmp_path, {**LAYERED, "core/long.py": f"def f(a, b, c, d, e, f, g):\n{body}"})
+    assert oversized(root) == [f"{root}/core/long.py:1: f is 51 lines (at most 50)",
+                               f"{root}/core/long.py:1: f takes 7 parameters (at most 6)"]

@@ -47,7 +47,7 @@ def test_parsing_in_workers_gives_the_same_portfolio(tmp_path: Path, monkeypatch
     (tmp_path / "notes" / "client-00002" / "2026-01-01-bad.md").write_text("---\ndate: 2026-01-01\n---\n", "utf-8")
     monkeypatch.setattr(workers, "MIN_FILES_PER_WORKER", 5)
     one = loader.load_notes(tmp_path / "notes", "notes")
-    two = loader.load_notes(tmp_path / "notes", "notes", parse=parse_in(2))
+    two = loader.load_notes(tmp_path / "notes", "notes", scope=loader.Scope(parse_in(2)))
     assert two == one
     assert one[1][0] == Diagnostic("notes/client-00002/2026-01-01-bad.md", 1, "'context' is required")
 

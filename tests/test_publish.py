@@ -146,11 +146,11 @@ def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWr
 SLOW_BUILD = (
     # A shell that started us in the background may have set SIGINT to "ignore"; a user's terminal does not.
     "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-    "import sys, time, allyreport.build.pipeline as b\n"
-    "real = b._portfolio\n"
+    "import sys, time, allyreport.build.rebuild as b\n"
+    "real = b.make_portfolio\n"
     "def slow(*a, **k):\n"
     "    out = real(*a, **k); time.sleep(60); return out\n"
-    "b._portfolio = slow\n"
+    "b.make_portfolio = slow\n"
     "from allyreport.cli.main import main\n"
     "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n"
 )

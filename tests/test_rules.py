@@ -10,7 +10,7 @@ import pytest
 
 from allyreport.core.quarters import Quarter
 from allyreport.notes.loader import load_notes
-from allyreport.rules.engine import evaluate
+from allyreport.rules.judge import evaluate
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter, run_cli

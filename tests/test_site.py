@@ -11,8 +11,9 @@ from bs4 import BeautifulSoup, Tag
 
 from allyreport.core.quarters import Quarter
 from allyreport.render import charts
-from allyreport.rules.engine import QuarterLevel, Trust
+from allyreport.rules.engine import QuarterLevel
 from allyreport.rules.ruleset import RuleSet, load_rules
+from allyreport.rules.trust import Trust
 
 from .conftest import REPO, NotesWriter, run_cli
 

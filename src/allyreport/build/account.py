@@ -3,7 +3,7 @@
 A build is an account-by-account affair: an account's pages and PDFs depend on its own
 files, the rules, the templates, the settings, the review quarter and (for the PDFs' "notes
 as of" date) the portfolio's last note date, and nothing else. So each account whose inputs
-changed is processed on its own, in a forked worker, start to finish (`judge_account`):
+changed is processed on its own, in a forked worker, start to finish (`work_on`):
 its notes are parsed, checked, evaluated and rendered, then dropped. What comes back, and
 what the cache keeps, is small (`Judged`): its note dates, its diagnostics, its evaluator
 failures, its `levels.json` entry, and its verdict stripped of the notes (`strip`), from
@@ -34,12 +34,11 @@ from ..core.diagnostics import Diagnostic, errors_only
 from ..notes.layout import FileJob
 from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_file, parse_job, parse_jobs, read_capped
 from ..notes.pictures import all_pictures
-from ..notes.share import shareable
 from ..render.documents import account_documents, plan_page, review_page, template_problem
 from ..render.json_report import verdict_json
 from ..render.site import account_context, row_context
-from ..rules.engine import Evaluator, Verdict, evaluate_account, target_problem, visible
-from ..rules.judge import Project
+from ..rules.engine import Evaluator, Verdict
+from ..rules.judge import Project, judge_account
 from ..rules.plan import later_notes
 from ..rules.ruleset import LevelModel
 from .state import Judged, Light
@@ -61,8 +60,8 @@ class Context:
     parsed: dict[tuple[str, str, bytes], ParsedFile] | None = None  # kept by a process that builds again (serve)
 
 
-def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
-    """Parse, check, judge and render one account."""
+def work_on(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
+    """Parse, check, judge (`rules.judge.judge_account`) and render one account."""
     parsed = [_parsed(ctx, job) for job in jobs]
     account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals,
                                       ctx.project.settings.max_image_bytes)
@@ -72,19 +71,13 @@ def judge_account(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     if account is None or errors_only(found):
         return Judged(slug, dates, tuple(found), (), None, None, (), ())
     project = ctx.project
-    if safe:
-        account = shareable(account)
-    if problem := target_problem(account, project.model):
-        found.append(problem)
-    later = later_notes(((n.date, n.path, n.line_of("date")) for n in account.notes), project.as_of)
-    seen = visible(account, project.as_of)
-    if seen is None:  # the relationship began after the day under review
-        return Judged(slug, dates, tuple(found), (), None, None, (), (), later=later)
+    later = later_notes(((n.date, n.path, n.line_of("date")) for n in account.notes
+                         if not (safe and n.meta.private)), project.as_of)
     ev = Evaluator()
-    verdict = evaluate_account(seen, project.rules, project.model, project.quarter, ev, project.as_of)
-    if safe:
-        internal = {rule.key for rule in (*project.rules.insights, *project.model.insights) if rule.internal}
-        verdict = replace(verdict, insights=tuple(i for i in verdict.insights if i.key not in internal))
+    verdict, problems = judge_account(account, project, ev)
+    found += problems
+    if verdict is None:  # the relationship began after the day under review
+        return Judged(slug, dates, tuple(found), (), None, None, (), (), later=later)
     files, prints, row, problem = _render(ctx, verdict)
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
@@ -131,7 +124,7 @@ def parse_in(jobs: int) -> ParseAll:
 
 def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jobs: int,
                  tick: Callable[[int], None] | None = None) -> list[Judged]:
-    """`judge_account` for every account of `work`, in `jobs` forked workers; results in order.
+    """`work_on` for every account of `work`, in `jobs` forked workers; results in order.
     Workers take contiguous slices, balanced by the number of files."""
 
     files = sum(len(f) for _, f in work)
@@ -144,7 +137,7 @@ def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jo
         try:
             done = []
             for k in parts[i]:
-                done.append(judge_account(ctx, *work[k]))
+                done.append(work_on(ctx, *work[k]))
                 if tick:
                     tick(i)
             return done

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .. import __version__
 
-FORMAT = 9  # of every cache file; bump when a shape changes (9: the cache split in keys, stats, survey, state)
+FORMAT = 10  # of every cache file; bump when a shape changes (10: the survey keeps each note's exact date, negated if private)
 DELTA_ACCOUNTS = 64  # a delta amending more accounts than this (or a tenth of them) is folded into a full record
 
 

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
 from ..core.quarters import FIRST_YEAR, LAST_YEAR
-from ..notes.dates import note_date
+from ..notes.dates import note_day
 from ..notes.layout import FileJob, Layout, discover
 from .stats import Stat, content_hash, file_stat, out_stat, trusted
 from .store import Ledger, Record
@@ -45,7 +45,7 @@ class AccountFiles(NamedTuple):
     kinds: str  # one letter per file: "a" for account.md, "n" for a note, "i" for an image
     stats: bytes  # `_pack` of the files' stats, compared with the disk's as bytes
     digests: str  # the files' content hashes, 32 hex digits each
-    days: tuple[int, ...]  # each note's date (`scan_file`), as an ordinal; 0 if none
+    days: tuple[int, ...]  # each note's date (`scan_file`) as an ordinal, negated if private; 0 if none
     key: str  # the input key: a hash of the slug and every file's path, kind and bytes
     since: int  # when (ns) the build that took these stats started: a stat is trusted if older by RACY_NS
     settled: bool  # every stat is trusted: equal stats mean equal bytes
@@ -59,10 +59,11 @@ class AccountFiles(NamedTuple):
         names = self.names.split("\0")
         return {rel: (stats[i], self.digests[32 * i: 32 * i + 32], self.days[i]) for i, rel in enumerate(names)}
 
-    def dated(self) -> tuple[int, ...]:
-        """The notes' dates, as sorted ordinals (one out of range is an error when parsed, not a guess)."""
+    def dated(self, safe: bool = False) -> tuple[int, ...]:
+        """The notes' dates, as sorted ordinals (one out of range is an error when parsed); `safe`:
+        but the private notes' (the share-safe variant leaves them out)."""
         first, last = dt.date(FIRST_YEAR, 1, 1).toordinal(), dt.date(LAST_YEAR, 12, 31).toordinal()
-        return tuple(sorted(d for d in self.days if d and first <= d <= last))
+        return tuple(sorted(abs(d) for d in self.days if (d > 0 or (d < 0 and not safe)) and first <= abs(d) <= last))
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def _rehash(pending: list[tuple[str, bytes]], names: dict[str, tuple[str, str]],
                 to_read.append(FileJob(f"{shown}/{rel}", os.path.join(base, rel), kind, slug))
     for job, seen in zip(to_read, scan(to_read), strict=True):
         rel = job.path[len(shown) + 1:]
-        known[rel] = (seen[1], seen[2], seen[3].toordinal() if seen[3] else 0) if seen else (None, "0" * 32, 0)
+        known[rel] = (seen[1], seen[2], seen[3]) if seen else (None, "0" * 32, 0)
     done = {}
     for slug, _ in pending:
         files = _rows(*names[slug])
@@ -282,7 +283,7 @@ def _save_files(out: Path, fresh: FilesRecord, before: FilesRecord | None, chang
 
 # -- scanning: reading what changed, and dating the notes ---------------------------------------
 
-Scanned = tuple[str, Stat, str, "dt.date | None"]  # file, its stat before reading, content hash, date
+Scanned = tuple[str, Stat, str, int]  # file, its stat before reading, content hash, `notes.dates.note_day`
 
 
 def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scanned | None:
@@ -294,7 +295,7 @@ def scan_file(job: FileJob, max_bytes: int, image_bytes: int = 2 << 20) -> Scann
             data = handle.read((image_bytes if job.kind == "image" else max_bytes) + 1)
     except OSError:
         return None
-    return job.real, stat, content_hash(data), note_date(data, max_bytes) if job.kind == "note" else None
+    return job.real, stat, content_hash(data), note_day(data, max_bytes) if job.kind == "note" else 0
 
 
 def scan_files(files: Sequence[FileJob], max_bytes: int, jobs: int, tick: Callable[[int], None] | None = None,

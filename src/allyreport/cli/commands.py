@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..build.pipeline import NO_NOTES, Outcome, build, judge
+from ..build.pipeline import build, judge
+from ..build.run import NO_NOTES, Outcome
 from ..config.options import Options
 from ..config.settings import Settings, load_settings
 from ..core.diagnostics import Diagnostic, counts, display_path, errors_only, plural
@@ -208,46 +209,12 @@ def pango_missing() -> str:
     return ""
 
 
-def _judged(args: argparse.Namespace) -> Outcome:
+def judged(args: argparse.Namespace) -> Outcome:
     settings = settings_for(args)
     outcome = judge(settings, options_for(args, settings, notes_folder(args, settings)))
     if outcome.project is None or errors_only(outcome.diagnostics):
         raise Exit(report(outcome.diagnostics, args.json, args.quiet))
     return outcome
-
-
-def cmd_levels(args: argparse.Namespace) -> int:
-    from ..render.json_report import verdict_json
-    from ..render.sheets import levels_csv
-    from ..render.text import levels_table
-
-    outcome = _judged(args)
-    assert outcome.project is not None
-    if args.json:
-        dump_json([verdict_json(v) for v in outcome.project.verdicts])
-    elif args.csv:
-        sys.stdout.write(levels_csv([verdict_json(v) for v in outcome.project.verdicts], outcome.project.as_of))
-    else:
-        report(outcome.diagnostics, False, True)  # the warnings, above the table
-        print(levels_table(outcome.project))
-    return 0
-
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    from ..render.json_report import verdict_json
-    from ..render.text import explain_text
-
-    outcome = _judged(args)
-    assert outcome.project is not None
-    slugs = [v.account.slug for v in outcome.project.verdicts]
-    if args.account not in slugs:
-        raise UsageError(unknown_account(args.account, slugs, outcome.project.portfolio.notes_dir))
-    verdict = outcome.project.verdicts[slugs.index(args.account)]
-    if args.json:
-        dump_json(verdict_json(verdict))
-    else:
-        print(explain_text(verdict))
-    return 0
 
 
 def unknown_account(slug: str, slugs: list[str], notes: str) -> str:

@@ -273,7 +273,8 @@ def run() -> None:
     os._exit(code)
 
 
-MODULES = {"init": "init", "templates": "init", "completion": "completion"}  # the rest: commands
+MODULES = {"init": "init", "templates": "init", "completion": "completion",  # the rest: commands
+           "levels": "reports", "explain": "reports"}  # `reports` loads the text, JSON and CSV renderers
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
@@ -60,7 +60,7 @@ def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_N
         meta, body, found = (placeholders.clean_account(path, meta, body, source.body_line, lines)
                              if kind == "account" else
                              placeholders.clean_note(path, meta, body, source.body_line, lines,
-                                                     source.frontmatter, offset))
+                                                     (source.frontmatter, offset)))
         diagnostics += found
     return ParsedFile(path, kind, meta, body, source.body_line, lines, tuple(diagnostics))
 
@@ -248,13 +248,22 @@ def _close(word: str, choices: Iterable[str]) -> str:
 ParseAll = Callable[[Sequence[FileJob], int], list["ParsedFile"]]  # files, max bytes -> each file parsed, in order
 
 
+class Scope(NamedTuple):
+    """How a whole notes folder is loaded, and which of it."""
+
+    parse: ParseAll | None = None  # spreads the parsing over worker processes; None: in this one
+    only: frozenset[str] | None = None  # the accounts to load; None: all
+
+
+EVERYTHING = Scope()  # every account, parsed in this process
+
 def load_notes(notes_dir: Path, shown: str | None = None, signals: Iterable[str] = (),
                max_bytes: int = DEFAULT_MAX_NOTE_BYTES, max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-               parse: ParseAll | None = None, only: frozenset[str] | None = None) -> tuple[Portfolio, list[Diagnostic]]:
-    """Load and validate every note under `notes_dir` (of the accounts `only` names, if given): the
-    one loader of a whole notes folder (`parse` spreads the parsing over worker processes; by
-    default it runs in this one). A build loads account by account with the same two steps,
-    `parse_job` and `assemble_account`."""
+               scope: Scope = EVERYTHING) -> tuple[Portfolio, list[Diagnostic]]:
+    """Load and validate every note under `notes_dir` (of the accounts `scope.only` names, if given):
+    the one loader of a whole notes folder. A build loads account by account with the same two
+    steps, `parse_job` and `assemble_account`."""
+    parse, only = scope
     shown = shown if shown is not None else str(notes_dir).rstrip("/")
     if not notes_dir.is_dir():
         return Portfolio(shown, ()), [Diagnostic(shown, 0, "notes folder not found")]

@@ -99,9 +99,10 @@ def _clean_person(found: _Found, i: int, person: Any) -> Any:
 
 
 def clean_note(path: str, meta: Any, body: str, body_line: int, lines: dict[Loc, int],
-               frontmatter: str, offset: int) -> tuple[Any, str, list[Diagnostic]]:
-    """A note without its placeholders, and a warning for each one. `frontmatter` is its text,
-    its first line at file line `offset` (the trust marker is a comment, which only the text keeps)."""
+               text: tuple[str, int]) -> tuple[Any, str, list[Diagnostic]]:
+    """A note without its placeholders, and a warning for each one. `text`: its frontmatter's text,
+    and the file line of its first line (the trust marker is a comment, which only the text keeps)."""
+    frontmatter, offset = text
     found = _Found(path, lines)
     update: dict[str, Any] = {}
     if STAKEHOLDER in meta.with_:

@@ -16,9 +16,10 @@ from html import escape
 from markupsafe import Markup
 
 from ..core.quarters import Quarter
-from ..rules.engine import QuarterLevel, Trust
+from ..rules.engine import QuarterLevel
 from ..rules.metrics import FACTORS
 from ..rules.ruleset import Level
+from ..rules.trust import Trust
 
 INK, MUTED, GRID = "#1b1f24", "#515a66", "#d5d9df"
 FONT = 'font-family="Open Sans, Segoe UI, Helvetica, Arial, sans-serif"'

@@ -25,9 +25,10 @@ from .. import __version__
 from ..core.diagnostics import Diagnostic, display_path
 from ..notes.data import Note
 from ..notes.markdown import breakable
-from ..rules.engine import Check, QuarterLevel, Trust, Verdict, open_actions
+from ..rules.engine import Check, QuarterLevel, Verdict, open_actions
 from ..rules.metrics import Source
 from ..rules.ruleset import SEVERITIES, Level
+from ..rules.trust import Trust
 from .templating import environment
 from .text import fmt
 

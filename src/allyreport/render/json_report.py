@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..rules.engine import Check, Trust, Verdict
+from ..rules.engine import Check, Verdict
 from ..rules.metrics import RATED, Source
 from ..rules.people import ClientTrust, Person
 from ..rules.ruleset import Level
+from ..rules.trust import Trust
 
 
 def source_json(source: Source) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..rules.engine import Check, Insight, Trust, Verdict, not_yet_due
+from ..rules.engine import Check, Insight, Verdict, not_yet_due
+from ..rules.trust import Trust
 
 if TYPE_CHECKING:
     from ..rules.judge import Project

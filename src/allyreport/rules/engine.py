@@ -13,14 +13,15 @@ from simpleeval import SimpleEval
 
 from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter, span
-from ..notes.data import Account, Portfolio
+from ..notes.data import Account
 from . import metrics
 from .coverage import PEOPLE_METRICS
 from .expressions import FUNCTIONS
-from .metrics import FACTORS, Source, Window, gather, is_open
+from .metrics import Source, Window, gather, is_open
 from .people import ClientTrust, Judging, Person, Whitespace, client_trust_of, people, whitespace
 from .relationship import history_values
 from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
+from .trust import Trust, trust_of
 
 HISTORY_METRICS = frozenset(history_values(None, None, 0))  # previous_level, recent_best_rank, ...
 
@@ -61,30 +62,6 @@ class Insight:
     evidence: tuple[Source, ...]
     checks: tuple[Check, ...]
     steer: bool = False  # its move replaces the level's (the plan page and explain follow it)
-
-
-@dataclass(frozen=True)
-class Trust:
-    reliability: float | None
-    credibility: float | None
-    intimacy: float | None
-    character: float | None
-    self_orientation: float | None
-    tq: float | None
-    tq_plus: float | None
-    reliability_kept: float | None
-    readings: int
-
-    @property
-    def weakest(self) -> str | None:
-        """The factor to work on: the lowest numerator factor, or self-orientation when it is high."""
-        scores = {f: getattr(self, f) for f in ("reliability", "credibility", "intimacy", "character")}
-        present = {f: v for f, v in scores.items() if v is not None}
-        if not present:
-            return None
-        if self.self_orientation is not None and self.self_orientation >= 6:
-            return "self_orientation"
-        return min(present, key=lambda f: (present[f], f))
 
 
 @dataclass(frozen=True)
@@ -228,16 +205,20 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
     return level, False
 
 
-def _windows(facts: metrics.Facts, model: LevelModel, quarter: Quarter, signals: tuple[str, ...], coverage: bool,
-             evidence: bool = True, history: bool = True, *,
-             as_of: dt.date | None = None) -> tuple[list[Quarter], list[Window]]:
+def _windows(facts: metrics.Facts, model: LevelModel, when: tuple[Quarter, dt.date | None], signals: tuple[str, ...],
+             coverage: bool,
+             detail: tuple[bool, bool] = (True, True)) -> tuple[list[Quarter], list[Window]]:
     """The window of every quarter from the first note to `quarter` (only `quarter`'s without
     `history`), the last one up to `as_of`; only the last one with its evidence and, unless the
-    levels name them (`coverage`), the coverage metrics."""
+    levels name them (`coverage`), the coverage metrics. `when`: the quarter and the as-of date;
+    `detail`: evidence, history."""
+    quarter, as_of = when
+    evidence, history = detail
     first = Quarter.of(facts.notes[0].date) if facts.notes and history else quarter
     quarters = span(min(first, quarter), quarter)
-    return quarters, [metrics.window(facts, q, model.window, signals, sources=evidence and q == quarter,
-                                     people=(evidence and q == quarter) or coverage, as_of=as_of) for q in quarters]
+    return quarters, [metrics.window(facts, q, model.window, signals,
+                                     (evidence and q == quarter, (evidence and q == quarter) or coverage), as_of)
+                      for q in quarters]
 
 
 def _reads_history(model: LevelModel) -> bool:
@@ -270,7 +251,7 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     facts = gather(account, rules.people)
     signals = tuple(rules.signals)
     coverage = bool(model.names & PEOPLE_METRICS.keys())  # else only the review quarter needs the coverage metrics
-    quarters, windows = _windows(facts, model, quarter, signals, coverage, as_of=as_of)
+    quarters, windows = _windows(facts, model, (quarter, as_of), signals, coverage)
     history = _history(model, quarters, windows, facts, ev, account.slug)
     who = f"{account.slug} {quarter}"
     current, level, referred = windows[-1], history[-1].level, history[-1].referred
@@ -287,8 +268,8 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     target = level if steered else _target(account, model, level)
 
     def judge(mine: metrics.Facts) -> tuple[Level, Window]:  # a person: the same windows and history, their notes
-        their_quarters, their_windows = _windows(mine, model, quarter, signals, coverage, evidence=False,
-                                                 history=_reads_history(model), as_of=as_of)
+        their_quarters, their_windows = _windows(mine, model, (quarter, as_of), signals, coverage,
+                                                 (False, _reads_history(model)))
         return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
 
     persons = people(Judging(facts, quarter, current, target, rules.people, judge, trust_of))
@@ -352,34 +333,6 @@ def _target(account: Account, model: LevelModel, level: Level) -> Level | None:
     return model.above(level) or level
 
 
-def trust_of(window: Window) -> Trust:
-    v = window.values
-    has = bool(v["trust_notes"])
-    means = {f: (float(v[f]) if has and v[f] else None) for f in FACTORS}
-    return Trust(
-        **means,
-        tq=float(v["tq"]) if has and v["tq"] else None,
-        tq_plus=float(v["tq_plus"]) if has and v["tq_plus"] else None,
-        reliability_kept=float(v["reliability_kept"]) if v["firm_due"] else None,
-        readings=int(v["trust_notes"]),
-    )
-
-
-def evaluate(portfolio: Portfolio, rules: RuleSet, model_key: str, quarter: Quarter,
-             as_of: dt.date | None = None) -> tuple[list[Verdict], list[Diagnostic]]:
-    """Judge every account for `quarter` as of `as_of` (its end by default); notes dated after it
-    are ignored."""
-    as_of = min(as_of or quarter.end, quarter.end)
-    model = rules.models[model_key]
-    ev = Evaluator()
-    verdicts = []
-    for account in portfolio.accounts:
-        seen = visible(account, as_of)
-        if seen is not None:
-            verdicts.append(evaluate_account(seen, rules, model, quarter, ev, as_of))
-    return verdicts, ev.problems + _target_problems(portfolio, model)
-
-
 def visible(account: Account, as_of: dt.date) -> Account | None:
     """The account as it stood on `as_of`: its later notes dropped; None when every note is later
     (the relationship began after the review, which it is not part of)."""
@@ -387,10 +340,6 @@ def visible(account: Account, as_of: dt.date) -> Account | None:
     if account.notes and not notes:
         return None
     return account if len(notes) == len(account.notes) else replace(account, notes=notes)
-
-
-def _target_problems(portfolio: Portfolio, model: LevelModel) -> list[Diagnostic]:
-    return [problem for a in portfolio.accounts if (problem := target_problem(a, model)) is not None]
 
 
 def target_problem(account: Account, model: LevelModel) -> Diagnostic | None:

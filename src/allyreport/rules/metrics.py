@@ -144,12 +144,14 @@ def narrow(facts: Facts, notes: Sequence[Note]) -> Facts:
                  actions, facts.people)
 
 
-def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str], sources: bool = True,
-           people: bool = True, as_of: dt.date | None = None) -> Window:
+def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str],
+           detail: tuple[bool, bool] = (True, True), as_of: dt.date | None = None) -> Window:
     """The metrics of the `size` quarters ending with `quarter`, up to `as_of` when it falls inside
     `quarter` (a review while the quarter runs: the window so far); `sources=False` skips the
     evidence (a history quarter needs only its level), `people=False` the coverage metrics
-    (`PEOPLE_METRICS`: only for a window whose level conditions do not name them)."""
+    (`PEOPLE_METRICS`: only for a window whose level conditions do not name them). `detail`:
+    sources, people."""
+    sources, people = detail
     first = quarter.back(size - 1)
     end = min(quarter.end, as_of) if as_of is not None else quarter.end
     notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ()) if n.date <= end]

@@ -22,9 +22,9 @@ from ..notes.schema import Stakeholder
 from . import metrics
 from .coverage import PeopleRules, cadence_of, contact_status, days_since, last_contacts
 from .metrics import RATED, Window
+from .trust import Trust
 
 if TYPE_CHECKING:
-    from .engine import Trust
     from .ruleset import Level
 
 

@@ -29,7 +29,8 @@ from types import FrameType
 
 from ..build import publish
 from ..build.memory import Memory
-from ..build.pipeline import Outcome, build
+from ..build.pipeline import build
+from ..build.run import Outcome
 from ..build.state import load_state
 from ..config.options import Options
 from ..config.settings import SETTINGS_FILE, Settings, load_settings
