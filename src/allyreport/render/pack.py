@@ -65,17 +65,18 @@ def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: di
     the number of parts."""
     counts = [[_pages(path) for _, path in part.documents] for part in parts]
     with pikepdf.new() as pack:
-        seen: set[tuple[int, int]] = set()
         with pikepdf.open(_contents(parts, counts, contents)) as front:
-            _append(pack, front, seen)
+            pages = _append(pack, front, {})
         items = [pikepdf.OutlineItem("Contents", 0)]
-        items += [_copy_part(pack, part, seen) for part in parts]
+        for part in parts:
+            item, pages = _copy_part(pack, part, pages)
+            items.append(item)
         with pack.open_outline() as outline:
             outline.root.extend(items)
         _metadata(pack, info)
         pack.save(target, deterministic_id=True, fix_metadata_version=False, compress_streams=True,
                   object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return len(pack.pages)
+        return pages
 
 
 def _pages(path: Path) -> int:
@@ -96,15 +97,19 @@ def _contents(parts: Sequence[Part], counts: list[list[int]], contents: Contents
     return path
 
 
-def _append(pack: pikepdf.Pdf, pdf: pikepdf.Pdf, seen: set[tuple[int, int]]) -> int:
-    """Copy a document's pages to the end of the pack; returns the index of its first page there."""
-    first = len(pack.pages)
-    with warnings.catch_warnings():  # the named destinations are re-pointed here (`_relink`)
-        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-        pack.pages.extend(pdf.pages)
-    for page in pack.pages[first:]:
+def _append(pack: pikepdf.Pdf, pdf: pikepdf.Pdf, places: dict[str, tuple[int, float]]) -> int:
+    """Copy a document's pages to the end of the pack; returns how many. Everything is done to
+    the document before it is copied (each look at the pack's page list costs as much as the
+    pack is long): its links re-pointed, its streams given their bytes."""
+    seen: set[tuple[int, int]] = set()
+    pages = list(pdf.pages)
+    _relink(pages, places)
+    for page in pages:
         _own(page.obj, seen)
-    return first
+    with warnings.catch_warnings():  # the named destinations were re-pointed (`_relink`)
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+        pack.pages.extend(pages)
+    return len(pages)
 
 
 def _own(start: pikepdf.Object, seen: set[tuple[int, int]]) -> None:
@@ -138,24 +143,22 @@ def _entries(parts: Sequence[Part], counts: list[list[int]], before: int) -> Ite
         yield Entry(part, tuple(starts))
 
 
-def _copy_part(pack: pikepdf.Pdf, part: Part, seen: set[tuple[int, int]]) -> pikepdf.OutlineItem:
-    """Append a part's pages; its bookmark, with each document's below it."""
-    top: pikepdf.OutlineItem | None = None
+def _copy_part(pack: pikepdf.Pdf, part: Part, first: int) -> tuple[pikepdf.OutlineItem, int]:
+    """Append a part's pages after the pack's first `first`; its bookmark, with each document's
+    below it, and the pack's length after it."""
+    top = pikepdf.OutlineItem(part.title, first)
     children = []
     for kind, path in part.documents:
         with pikepdf.open(path) as pdf:
-            first = _append(pack, pdf, seen)
             places = _destinations(pdf)
-            _relink(pack, first, len(pdf.pages), places)
             item = pikepdf.OutlineItem(kind, first)
             item.children.extend(_outline(pdf, first, places))
+            first += _append(pack, pdf, places)
         children.append(item)
-        top = top or pikepdf.OutlineItem(part.title, first)
-    assert top is not None  # every part has a document
     if len(children) == 1 and part.title == children[0].title:
-        return children[0]
+        return children[0], first
     top.children.extend(children)
-    return top
+    return top, first
 
 
 def _destinations(pdf: pikepdf.Pdf) -> dict[str, tuple[int, float]]:
@@ -184,9 +187,10 @@ def _place(dest: Any, pages: dict[tuple[int, int], int]) -> tuple[int, float] | 
     return index, top
 
 
-def _relink(pack: pikepdf.Pdf, first: int, count: int, places: dict[str, tuple[int, float]]) -> None:
-    """Point the copied pages' links at their places in the pack, and drop what tagging left on them."""
-    for page in pack.pages[first:first + count]:
+def _relink(pages: list[pikepdf.Page], places: dict[str, tuple[int, float]]) -> None:
+    """Point a document's links at their pages instead of its names (every part has the same
+    names; copying maps a page to its copy), and drop what tagging left on its pages."""
+    for page in pages:
         if "/StructParents" in page.obj:
             del page.obj["/StructParents"]
         for annot in page.obj.get("/Annots", []):
@@ -195,7 +199,7 @@ def _relink(pack: pikepdf.Pdf, first: int, count: int, places: dict[str, tuple[i
             name = annot.get("/Dest")
             if isinstance(name, pikepdf.String | pikepdf.Name) and str(name).lstrip("/") in places:
                 index, top = places[str(name).lstrip("/")]
-                annot.Dest = pikepdf.Array([pack.pages[first + index].obj, pikepdf.Name.XYZ, 0, top, 0])
+                annot.Dest = pikepdf.Array([pages[index].obj, pikepdf.Name.XYZ, 0, top, 0])
 
 
 def _outline(pdf: pikepdf.Pdf, first: int, places: dict[str, tuple[int, float]]) -> list[pikepdf.OutlineItem]:
