@@ -58,7 +58,7 @@ def test_csv_has_one_row_per_account_as_levels_json_says(write_notes: NotesWrite
     assert globex["name"] == "'=HYPERLINK(\"http://x\")"  # never run as a formula
     assert globex["owner"] == "Jo Park"
     assert globex["quarter"] == "2026Q2"
-    assert globex["as_of"] == "2026-06-10"
+    assert globex["as_of"] == "2026-06-30"  # the review's as-of date: the end of the quarter under review
     assert globex["level"] == levels["globex"]["level"] == "service-source"
     assert float(globex["tq"]) == levels["globex"]["trust"]["tq"] == 6.0  # (8 + 6 + 4) / 3
     assert globex["self_orientation"] == "3.0"
@@ -84,7 +84,7 @@ def test_workbook_is_typed_frozen_with_an_insight_sheet(write_notes: NotesWriter
     row = dict(zip(header, [c.value for c in accounts[2]], strict=True))
     assert row["name"] == '=HYPERLINK("http://x")'
     assert accounts.cell(2, header.index("name") + 1).data_type == "s"
-    assert row["as_of"] == dt.datetime(2026, 6, 10)
+    assert row["as_of"] == dt.datetime(2026, 6, 30)
     assert accounts.cell(2, header.index("as_of") + 1).is_date
     assert row["tq"] == 6
     assert isinstance(row["trust_readings"], int)
