@@ -51,7 +51,7 @@ def test_nothing_changed_reuses_the_output_byte_for_byte(write_notes: NotesWrite
     assert not first.endswith(REUSED)
     before = tree(tmp_path / "out")
     second = build(tmp_path)
-    assert second.startswith("built 2 accounts for 2026Q3: 5 pages, 0 PDFs in out/ (")
+    assert second.startswith("built 2 accounts for 2026Q3: 6 pages, 0 PDFs in out/ (")
     assert second.endswith(REUSED)
     assert tree(tmp_path / "out") == before == fresh(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == []

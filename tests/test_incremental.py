@@ -60,7 +60,7 @@ def test_one_edited_note_redoes_only_its_account(write_notes: NotesWriter, tmp_p
     victim = notes / "acme" / "2026-07-08-n3.md"
     victim.write_text(victim.read_text("utf-8").replace("We discussed", "We argued about"), "utf-8")
     line = build(tmp_path, "--no-pdf")
-    assert line.startswith("built 3 accounts for 2026Q3: 7 pages, 0 PDFs in out/ (")
+    assert line.startswith("built 3 accounts for 2026Q3: 8 pages, 0 PDFs in out/ (")
     assert line.endswith("; 2 unchanged")
     after = stats(tmp_path / "out")
     for name in ("accounts/globex.html", "plans/globex.html", "accounts/initech.html", "plans/initech.html",

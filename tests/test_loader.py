@@ -97,7 +97,7 @@ FOUNDATION_CASES = {
         ---
         """,
         [f"{SHOWN}:4: unknown key 'mood'; expected one of: date, with, context, opened_by, price, signals, "
-         "trust, client_rating, actions"],
+         "offerings, trust, client_rating, actions, private"],
     ),
     "unknown_nested_key": (
         """\

@@ -326,7 +326,7 @@ SECRET = "IBAN DE89 3704 0044 0532 0130 00, PIN 4921, the board wants to sell th
      "or one '- item' per line"),
     (("context: problem", f"{SECRET.replace(',', '')}: 1"),
      "4: unknown key 'IBAN DE89 3704 0044 0532 0130 00 PIN 49…'; expected one of: date, with, context, "
-     "opened_by, price, signals, trust, client_rating, actions"),
+     "opened_by, price, signals, offerings, trust, client_rating, actions, private"),
     (("context: problem", f"context: {SECRET}"), "4:1: duplicate key 'context' (first on line 3)"),
     (("context: problem", f'with: ["{SECRET}]'), "4:8: YAML syntax error: a quoted value is never closed; add the closing quote"),
 ], ids=["literal", "boolean", "list", "unknown_key", "duplicate_key", "syntax_error"])

@@ -57,5 +57,5 @@ def test_a_build_with_two_jobs_is_byte_identical_to_one(tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         result = run_cli("build", "--notes", "notes", "--out", f"out{jobs}", "--no-pdf", "--jobs", jobs, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith(f"built 120 accounts for 2026Q3: 241 pages, 0 PDFs in out{jobs}/ (")
+        assert result.stdout.startswith(f"built 120 accounts for 2026Q3: 242 pages, 0 PDFs in out{jobs}/ (")
     assert tree(tmp_path / "out1") == tree(tmp_path / "out2")

@@ -192,7 +192,7 @@ def test_every_account_gets_a_review_and_a_plan_and_the_quarter_a_summary(site: 
     names = sorted(p.name for p in (site / "pdf").iterdir())
     assert names == ["bluefin-retail-plan.pdf", "bluefin-retail-review.pdf", "harbor-freight-lines-plan.pdf",
                      "harbor-freight-lines-review.pdf", "northwind-bank-plan.pdf", "northwind-bank-review.pdf",
-                     "portfolio-2026Q3.pdf"]
+                     "pack-2026Q3.pdf", "portfolio-2026Q3.pdf"]
 
 
 def test_review_states_level_quarter_insights_and_cover(site: Path) -> None:
@@ -217,19 +217,20 @@ def test_review_has_running_header_page_numbers_and_bookmarks(site: Path) -> Non
     assert "Northwind Bank · Account review · 2026Q3 Our firm As of 30 September 2026" in pages[1]
     assert f"page 2 of {len(pages)}" in pages[1]
     assert "page 1 of" not in pages[0]  # the cover has no header or footer
-    assert outline(pdf) == ["Summary", "Why Ally", "What it would take to move up", "Trust", "Insights",
+    assert outline(pdf) == ["Summary", "Why Ally", "What it would take to move up", "Trust", "Stakeholder map", "Insights",
                             "The notes behind this review"]
 
 
 def test_table_of_contents_links_jump_inside_the_pdf(site: Path) -> None:
     reader = PdfReader(site / "pdf/northwind-bank-review.pdf")
     links = [a.get_object() for a in reader.pages[0]["/Annots"]]
-    targets = {"summary", "why", "next", "trust", "insights", "notes"}
+    targets = {"summary", "why", "next", "trust", "people", "insights", "notes"}
     assert {link["/Dest"] for link in links} == targets  # label, leader and page number each link
     names = reader.trailer["/Root"]["/Names"]["/Dests"]["/Names"]
     assert targets <= set(names[::2])
     toc = layout_text(site / "pdf/northwind-bank-review.pdf")
-    assert in_order(toc, "1. Summary . .", ". 2 2. Why Ally", "6. The notes behind this review . .", ". 4")
+    assert in_order(toc, "1. Summary . .", ". 2 2. Why Ally", "5. Stakeholder map . .",
+                    "7. The notes behind this review . .", ". 5")
 
 
 def test_evidence_links_jump_to_the_cited_notes(site: Path) -> None:
@@ -287,7 +288,8 @@ def test_portfolio_ranks_risks_critical_first_and_lists_accounts_without_a_plan(
     no_plan = between(words, "Accounts without a relationship plan No open", "Appendix")
     assert "Harbor Freight Lines Lars Berg Service Source 1 Bluefin Retail Ines Costa Unrated 0" in no_plan  # highest level first
     assert outline(site / "pdf/portfolio-2026Q3.pdf") == [
-        "At a glance", "Who moved, and why", "Top risks", "Accounts without a relationship plan", "Appendix: every account"]
+        "At a glance", "Who moved, and why", "Top risks", "Accounts whose sponsor left", "Accounts without a relationship plan",
+        "Appendix: every account"]
 
 
 def test_portfolio_level_distribution_and_change(site: Path) -> None:
