@@ -7,6 +7,7 @@ shown; the signal table must match the shipped rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from allyreport.core.diagnostics import sort_key
+from allyreport.core.quarters import Quarter
 from allyreport.notes.loader import load_notes
+from allyreport.rules.plan import Review, future_notes, later_notes
 from allyreport.rules.ruleset import load_rules
 
 from .conftest import REPO
@@ -23,6 +26,8 @@ from .test_loader import Writer
 DOC = (REPO / "docs" / "notes-format.md").read_text("utf-8")
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
 NOTE_PATH = "acme-foods/2026-03-05-downtime.md"
+TODAY = dt.date(2026, 12, 1)  # the day the doc's examples were written on
+REVIEW = Review(Quarter.of(TODAY), TODAY, TODAY, given=False)
 
 
 def section(title: str, level: str = "##") -> str:
@@ -51,12 +56,21 @@ def mistakes() -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def check(write_notes: Writer, note: str) -> list[str]:
+def check(write_notes: Writer, note: str, path: str = NOTE_PATH) -> list[str]:
+    """What `allyreport check` says of `note` at `path`, on the day the doc was written."""
     rules, problems = load_rules([])
     assert rules is not None, problems
-    root = write_notes({"acme-foods/account.md": ACCOUNT, NOTE_PATH: note})
-    _, diagnostics = load_notes(root, "notes", rules.signals)
+    root = write_notes({"acme-foods/account.md": ACCOUNT, path: note})
+    portfolio, diagnostics = load_notes(root, "notes", rules.signals)
+    dated = ((n.date, n.path, n.line_of("date")) for a in portfolio.accounts for n in a.notes)
+    diagnostics += future_notes(later_notes(dated, TODAY), REVIEW)
     return [d.format() for d in sorted(diagnostics, key=sort_key)]
+
+
+def shown_path(expected: list[str]) -> str:
+    """The note's path as the doc's messages name it (a note's file is named after its date)."""
+    named = re.match(r"notes/(acme-foods/\d{4}-\d\d-\d\d-[\w-]+\.md):", expected[0]) if expected else None
+    return str(named.group(1)) if named else NOTE_PATH
 
 
 def test_the_examples_load_cleanly(write_notes: Writer) -> None:
@@ -74,7 +88,7 @@ def case_id(index: int, heading: str) -> str:
 @pytest.mark.parametrize(("note", "expected"), [(n, e) for _, n, e in mistakes()],
                          ids=[case_id(i, h) for i, (h, _, _) in enumerate(mistakes())])
 def test_common_mistake_gives_the_documented_messages(write_notes: Writer, note: str, expected: list[str]) -> None:
-    assert check(write_notes, note) == expected
+    assert check(write_notes, note, shown_path(expected)) == expected
 
 
 def test_signal_table_matches_the_shipped_rules() -> None:
