@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
+from .publish import alive
 
 FORMAT = 10  # of every cache file; bump when a shape changes (10: the survey keeps each note's exact date, negated if private)
 DELTA_ACCOUNTS = 64  # a delta amending more accounts than this (or a tenth of them) is folded into a full record
@@ -52,8 +53,6 @@ _STALE = re.compile(r"print-(\d+)|.+\.(\d+)\.tmp")
 
 def remove_stale(folder: Path) -> None:
     """The print folders (`print-<pid>`) and temporary files (`<name>.<pid>.tmp`) of killed builds."""
-    from .publish import alive
-
     for entry in folder.glob("*"):
         found = _STALE.fullmatch(entry.name)
         pid = int(found.group(1) or found.group(2)) if found else 0

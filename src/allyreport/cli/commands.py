@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import os
 import re
 import sys
@@ -16,13 +17,17 @@ import time
 from pathlib import Path
 
 from ..build.pipeline import build, judge
+from ..build.publish import PublishError, recover_quietly
 from ..build.run import NO_NOTES, Outcome
 from ..config.options import Options
 from ..config.settings import Settings, load_settings
 from ..core.diagnostics import Diagnostic, counts, display_path, errors_only, plural
+from ..core.progress import Bar
+from ..core.quarters import Quarter
 from ..core.strict import did_you_mean
 from ..notes.layout import ACCOUNT_FILE, SLUG
-from .output import Exit, UsageError, dump_json, report, say, today
+from ..rules.plan import flag_problem, today
+from .output import Exit, UsageError, dump_json, report, say
 from .targets import resolve_targets
 
 
@@ -70,9 +75,6 @@ def notes_folder(args: argparse.Namespace, settings: Settings) -> Path:
 
 def _dates_problem(args: argparse.Namespace) -> str | None:
     """Why --quarter and --as-of cannot be reviewed together (`rules.plan.flag_problem`), or None."""
-    from ..core.quarters import Quarter
-    from ..rules.plan import flag_problem
-
     quarter = getattr(args, "quarter", None)
     return flag_problem(Quarter.parse(quarter), getattr(args, "as_of", None), today()) if quarter else None
 
@@ -81,8 +83,6 @@ def options_for(args: argparse.Namespace, settings: Settings, notes: Path,
                 accounts: frozenset[str] | None = None) -> Options:
     """The command's options; first, what a killed build left of the output is finished (every
     command does it: whichever runs next, the output is whole again; see publish.recover)."""
-    from ..build.publish import recover_quietly
-
     out = getattr(args, "out", None) or settings.path(settings.spec.output)
     if settings.spec.share_safe and not getattr(args, "out", None):  # never over the full output
         out = Path(out).with_name(Path(out).name + "-share-safe")
@@ -138,9 +138,6 @@ def cmd_build(args: argparse.Namespace) -> int:
               "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0   macOS: brew install pango\n"
               "  Or build without PDFs: allyreport build --no-pdf", file=sys.stderr)
         return 1
-    from ..build.publish import PublishError
-    from ..core.progress import Bar
-
     bar = Bar(options.jobs) if sys.stderr.isatty() and sys.stdout.isatty() and not (args.json or args.quiet) else None
     try:
         outcome = build(settings, options, bar)
@@ -195,7 +192,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"allyreport: PDFs need the system's Pango library, which WeasyPrint could not load ({missing}); "
               "serve without --pdf", file=sys.stderr)
         return 1
-    from ..serve.preview import Address, serve
+    from ..serve.preview import Address, serve  # here: only serve needs the server and the watcher
 
     return serve(args.config, settings, options, Address(args.host, args.port, args.open), args.debug)
 
@@ -229,7 +226,7 @@ def unknown_account(slug: str, slugs: list[str], notes: str) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from ..notes.scaffold import new_account, slugify
+    from ..notes.scaffold import new_account, slugify  # here, as in cmd_note
 
     settings = settings_for(args)
     notes = notes_folder(args, settings)
@@ -272,9 +269,7 @@ def _notes_flag(args: argparse.Namespace) -> str:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from ..notes.scaffold import new_note
+    from ..notes.scaffold import new_note  # here: the scaffold loads the notes loader, which no other command needs up front
 
     settings = settings_for(args)
     notes = notes_folder(args, settings)

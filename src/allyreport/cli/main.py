@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
+from ..build.publish import PublishError
 from ..core.processes import Terminated, on_sigterm_raise, release_workers
 from ..core.quarters import year_problem
 from ..core.strict import did_you_mean
@@ -241,8 +242,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
-        from ..build.publish import PublishError
-
         if isinstance(exc, (PublishError, OSError)):
             print(f"allyreport: {exc}", file=sys.stderr)
             return 1

@@ -7,7 +7,6 @@ a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dum
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -78,13 +77,6 @@ def say(text: str, quiet: bool = False) -> None:
     """A summary line on stdout, unless --quiet."""
     if not quiet:
         print(text)
-
-
-def today() -> dt.date:
-    """Today, or the day SOURCE_DATE_EPOCH stands for (`rules.plan.today`)."""
-    from ..rules.plan import today
-
-    return today()
 
 
 def dump_json(data: object) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,8 +200,6 @@ def account_documents(project: Project, v: Verdict, templates: dict[str, jinja2.
 
 def template_problem(exc: jinja2.TemplateError) -> Diagnostic:
     """A template that failed while rendering, at its file and line (Jinja keeps them in the traceback)."""
-    import traceback
-
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return Diagnostic(display_path(Path(exc.filename)), exc.lineno, f"template error: {exc.message}")
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".css"))]

@@ -16,6 +16,8 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import concurrent.futures as cf
 import logging
 import multiprocessing
@@ -32,6 +34,8 @@ import ttf_opensans
 
 from ..core.diagnostics import Diagnostic, display_path
 from ..core.processes import as_worker, quiet_resource_tracker, signals_blocked
+from ..notes.pictures import EXTENSIONS
+from .documents import template_problem
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
@@ -105,11 +109,6 @@ def check_url(url: str, roots: Iterable[str], max_bytes: int = MAX_ASSET_BYTES) 
 
 def inline_picture(url: str) -> tuple[str, bytes]:
     """The type and bytes of a `data:` URL as `pictures.data_uri` writes them; any other is refused."""
-    import base64
-    import binascii
-
-    from ..notes.pictures import EXTENSIONS
-
     head, _, payload = url.partition(",")
     mime = head.removeprefix("data:").removesuffix(";base64")
     if mime not in EXTENSIONS or not head.endswith(";base64"):
@@ -271,8 +270,6 @@ def _mentions(name: str, roots: tuple[str, ...]) -> Iterator[tuple[str, int]]:
 def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options, stage: Path,
                     count: int, tick: Tick | None = None) -> list[Diagnostic]:
     """Print `count` documents under the staging folder, in `options.jobs` processes."""
-    from .documents import template_problem
-
     spec = settings.spec
     setup = make_setup(spec.page_size, spec.pdf_variant, options.templates, settings.extra_css)
     (stage / "pdf").mkdir(exist_ok=True)

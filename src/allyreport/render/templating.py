@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..notes.markdown import note_parser
+from ..notes.pictures import data_uri
 
 if TYPE_CHECKING:
     from ..notes.data import Picture
@@ -65,6 +66,4 @@ def render_markdown(text: str, pictures: Mapping[str, str] | None = None) -> Mar
 
 def pdf_markdown(text: str, pictures: Iterable[Picture] = ()) -> Markup:
     """A body for a PDF: its pictures inlined, since a PDF reads no file but the templates and fonts."""
-    from ..notes.pictures import data_uri
-
     return render_markdown(text, {p.src: data_uri(p) for p in pictures})
