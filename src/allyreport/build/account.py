@@ -46,7 +46,7 @@ from .workers import MIN_FILES_PER_WORKER, fork_map, slices, weighted_slices, wo
 
 
 @dataclass(frozen=True)
-class Context:
+class Shared:
     """What every account's work shares; made before the workers fork, so they inherit it."""
 
     project: Project  # judged nothing yet: settings, rules, model, quarter and as_of only
@@ -60,17 +60,17 @@ class Context:
     parsed: dict[tuple[str, str, bytes], ParsedFile] | None = None  # kept by a process that builds again (serve)
 
 
-def work_on(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
+def work_on(shared: Shared, slug: str, jobs: Sequence[FileJob]) -> Judged:
     """Parse, check, judge (`rules.judge.judge_account`) and render one account."""
-    parsed = [_parsed(ctx, job) for job in jobs]
-    account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), ctx.signals,
-                                      ctx.project.settings.max_image_bytes)
-    safe = ctx.project.settings.spec.share_safe
+    parsed = [_parsed(shared, job) for job in jobs]
+    account, found = assemble_account(slug, list(zip(jobs, parsed, strict=True)), shared.signals,
+                                      shared.project.settings.max_image_bytes)
+    safe = shared.project.settings.spec.share_safe
     dates = tuple(sorted(p.meta.date.toordinal() for p in parsed if p.kind == "note" and p.meta is not None
                          and not (safe and p.meta.private)))  # a private note does not even date the variant
     if account is None or errors_only(found):
         return Judged(slug, dates, tuple(found), (), None, None, (), ())
-    project = ctx.project
+    project = shared.project
     later = later_notes(((n.date, n.path, n.line_of("date")) for n in account.notes
                          if not (safe and n.meta.private)), project.as_of)
     ev = Evaluator()
@@ -78,14 +78,14 @@ def work_on(ctx: Context, slug: str, jobs: Sequence[FileJob]) -> Judged:
     found += problems
     if verdict is None:  # the relationship began after the day under review
         return Judged(slug, dates, tuple(found), (), None, None, (), (), later=later)
-    files, prints, row, problem = _render(ctx, verdict)
+    files, prints, row, problem = _render(shared, verdict)
 
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
                   _entry(verdict_json(verdict)), files, prints, problem,
                   light(verdict), row, later)
 
 
-def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], str, Diagnostic | None]:
+def _render(shared: Shared, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], str, Diagnostic | None]:
     """Its review and plan pages, its row of the portfolio table, and its PDFs' HTML."""
 
 
@@ -93,19 +93,19 @@ def _render(ctx: Context, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...],
     prints: list[str] = []
     row = ""
     for picture in all_pictures(v.account):  # content-addressed: one file per distinct image
-        target = ctx.stage / picture.name
+        target = shared.stage / picture.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(picture.data)
         files.append(picture.name)
     try:
-        context = account_context(ctx.project, v)
+        context = account_context(shared.project, v)
         for name, page in ((review_page(v.account.slug), "review"), (plan_page(v.account.slug), "plan")):
-            (ctx.stage / name).write_text(ctx.pages[page].render(context), "utf-8")
+            (shared.stage / name).write_text(shared.pages[page].render(context), "utf-8")
             files.append(name)
-        row = ctx.pages["_row"].render(row_context(ctx.project, v))
-        if ctx.documents:
-            for job in account_documents(ctx.project, v, ctx.documents):
-                (ctx.prints / (job.name.replace("/", "_") + ".html")).write_text(job.html, "utf-8")
+        row = shared.pages["_row"].render(row_context(shared.project, v))
+        if shared.documents:
+            for job in account_documents(shared.project, v, shared.documents):
+                (shared.prints / (job.name.replace("/", "_") + ".html")).write_text(job.html, "utf-8")
                 prints.append(job.name)
     except jinja2.TemplateError as exc:
         return tuple(files), tuple(prints), row, template_problem(exc)
@@ -122,7 +122,7 @@ def parse_in(jobs: int) -> ParseAll:
     return parse
 
 
-def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jobs: int,
+def run_accounts(shared: Shared, work: Sequence[tuple[str, Sequence[FileJob]]], jobs: int,
                  tick: Callable[[int], None] | None = None) -> list[Judged]:
     """`work_on` for every account of `work`, in `jobs` forked workers; results in order.
     Workers take contiguous slices, balanced by the number of files."""
@@ -137,7 +137,7 @@ def run_accounts(ctx: Context, work: Sequence[tuple[str, Sequence[FileJob]]], jo
         try:
             done = []
             for k in parts[i]:
-                done.append(work_on(ctx, *work[k]))
+                done.append(work_on(shared, *work[k]))
                 if tick:
                     tick(i)
             return done
@@ -215,21 +215,21 @@ def _lazy(verdict: bytes, light: Light, model: LevelModel, quarter: Any) -> Any:
                  "open_invest": invest, "insights": shown}, full)
 
 
-def _parsed(ctx: Context, job: FileJob) -> ParsedFile:
+def _parsed(shared: Shared, job: FileJob) -> ParsedFile:
     """A file parsed, or the same bytes parsed by an earlier build of this process: after one save,
     only the saved note is parsed again, not its account's other notes."""
-    if ctx.parsed is None or job.kind == "image":
-        return parse_job(job, ctx.max_bytes)
+    if shared.parsed is None or job.kind == "image":
+        return parse_job(job, shared.max_bytes)
     try:
-        data = read_capped(job.real, ctx.max_bytes)
+        data = read_capped(job.real, shared.max_bytes)
     except OSError:
-        return parse_job(job, ctx.max_bytes)
+        return parse_job(job, shared.max_bytes)
     key = (job.path, job.kind, data)
-    found = ctx.parsed.get(key)
+    found = shared.parsed.get(key)
     if found is None:
-        if len(ctx.parsed) > PARSED_KEPT:
-            ctx.parsed.clear()
-        found = ctx.parsed[key] = parse_file(job.path, data, job.kind, ctx.max_bytes)
+        if len(shared.parsed) > PARSED_KEPT:
+            shared.parsed.clear()
+        found = shared.parsed[key] = parse_file(job.path, data, job.kind, shared.max_bytes)
     return found
 
 

@@ -29,7 +29,7 @@ from ..rules.judge import Project, evaluate
 from ..rules.plan import Review, future_notes, later_notes
 from ..rules.ruleset import RuleSet, load_rules
 from . import publish, store
-from .account import Context, parse_in, portfolio_verdicts, run_accounts
+from .account import Shared, parse_in, portfolio_verdicts, run_accounts
 from .portfolio import Made, make_portfolio
 from .publish import MARKER
 from .run import NOTHING, Outcome, Published, Run, Work, nothing, review_of
@@ -170,14 +170,14 @@ def accounts(run: Run, work: Work) -> tuple[list[Judged], set[str]]:
             reuse[slug] = record.judged
         else:
             todo.append((slug, run.survey.jobs(slug)))
-    ctx, problems = _context(run, work)
-    if ctx is None:
+    shared, problems = _shared(run, work)
+    if shared is None:
         return [Judged("", (), tuple(problems), (), None, None, (), ())], set()
-    fresh = run_accounts(ctx, todo, run.options.jobs, run.progress.stage("Judging accounts", len(todo)))
+    fresh = run_accounts(shared, todo, run.options.jobs, run.progress.stage("Judging accounts", len(todo)))
     return sorted([*reuse.values(), *fresh], key=lambda j: j.slug), set(reuse)
 
 
-def _context(run: Run, work: Work) -> tuple[Context | None, list[Diagnostic]]:
+def _shared(run: Run, work: Work) -> tuple[Shared | None, list[Diagnostic]]:
     """What the workers share, made before they fork: the compiled templates above all."""
     options = run.options
     try:
@@ -192,7 +192,7 @@ def _context(run: Run, work: Work) -> tuple[Context | None, list[Diagnostic]]:
     documents.pop("portfolio", None)
     work.prints.mkdir(parents=True, exist_ok=True)
     memory = run.memory
-    return Context(work.project, options, pages, documents, work.stage, work.prints,
+    return Shared(work.project, options, pages, documents, work.stage, work.prints,
                    frozenset(work.project.rules.signals), run.settings.max_note_bytes,
                    memory.parsed if memory is not None else None), []
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
-from ..core.strict import Loc, suggest, validate
+from ..core.strict import Loc, did_you_mean, validate
 from . import placeholders, schema
 from .data import Account, Note, Portfolio
 from .layout import FileJob, discover
@@ -129,26 +129,23 @@ def check_done_not_before_meeting(account: Account, _: frozenset[str]) -> list[D
     ]
 
 
-def check_with_known(account: Account, _: frozenset[str]) -> list[Diagnostic]:
-    known = {s.name for s in account.meta.stakeholders}
+def _unlisted(account: Account, key: str, known: set[str], what: str) -> list[Diagnostic]:
+    """A warning at each name a note gives under `key` that account.md does not list."""
     return [
-        Diagnostic(note.path, note.line_of("with", i),
-                   f"'{name[:40]}' is not a stakeholder in {account.path}{_close(name, known)}", "warning")
+        Diagnostic(note.path, note.line_of(key, i),
+                   f"'{name[:40]}' is not {what} in {account.path}{did_you_mean(name, known)}", "warning")
         for note in account.notes
-        for i, name in enumerate(note.meta.with_)
+        for i, name in enumerate(getattr(note.meta, "with_" if key == "with" else key))
         if name not in known
     ]
+
+
+def check_with_known(account: Account, _: frozenset[str]) -> list[Diagnostic]:
+    return _unlisted(account, "with", {s.name for s in account.meta.stakeholders}, "a stakeholder")
 
 
 def check_offerings_known(account: Account, _: frozenset[str]) -> list[Diagnostic]:
-    known = set(account.meta.offerings)
-    return [
-        Diagnostic(note.path, note.line_of("offerings", i),
-                   f"'{name[:40]}' is not one of the offerings in {account.path}{_close(name, known)}", "warning")
-        for note in account.notes
-        for i, name in enumerate(note.meta.offerings)
-        if name not in known
-    ]
+    return _unlisted(account, "offerings", set(account.meta.offerings), "one of the offerings")
 
 
 def check_signals(account: Account, vocabulary: frozenset[str]) -> list[Diagnostic]:
@@ -156,7 +153,7 @@ def check_signals(account: Account, vocabulary: frozenset[str]) -> list[Diagnost
         return []
     return [
         Diagnostic(note.path, note.line_of("signals", i),
-                   f"unknown signal '{signal[:40]}'{_close(signal, vocabulary) or '; see docs/notes-format.md'}")
+                   f"unknown signal '{signal[:40]}'{did_you_mean(signal, vocabulary) or '; see docs/notes-format.md'}")
         for note in account.notes
         for i, signal in enumerate(note.meta.signals)
         if signal not in vocabulary
@@ -207,8 +204,9 @@ def check_successors(account: Account, _: frozenset[str]) -> list[Diagnostic]:
         if person.successor == person.name:
             problems.append(Diagnostic(account.path, line, f"'{who}' cannot be their own successor"))
         elif person.successor not in known:
+            close = did_you_mean(person.successor, known - {person.name})
             problems.append(Diagnostic(account.path, line, f"successor '{person.successor[:40]}' of '{who}' is not "
-                                       f"a stakeholder in this account.md{_close(person.successor, known - {person.name})}"))
+                                       f"a stakeholder in this account.md{close}"))
         if person.left is None:
             problems.append(Diagnostic(account.path, line, f"'{who}' has a successor but no 'left' date"))
     return problems
@@ -238,11 +236,6 @@ ACCOUNT_CHECKS: list[Callable[[Account, frozenset[str]], list[Diagnostic]]] = [
     check_successors,
     check_departed_named,
 ]
-
-
-def _close(word: str, choices: Iterable[str]) -> str:
-    match = suggest(word, choices)
-    return f"; did you mean '{match}'?" if match else ""
 
 
 ParseAll = Callable[[Sequence[FileJob], int], list["ParsedFile"]]  # files, max bytes -> each file parsed, in order

@@ -19,8 +19,7 @@ from typing import Any
 
 from simpleeval import SimpleEval
 
-from ..core.strict import short
-from ..core.strict import suggest as closest
+from ..core.strict import did_you_mean, short
 from ..notes import schema
 from .metrics import INSIGHT_ONLY, TEXT_METRICS
 
@@ -94,7 +93,7 @@ def check_condition(text: str, scope: Scope) -> list[str]:
             called = node.func.id if isinstance(node.func, ast.Name) else "?"
             return [f"{quoted} calls '{called}'; conditions may call only {', '.join(FUNCTIONS)}"]
     problems = [f"'{n}' is known only in insights (the level just assigned); a level can read "
-                "previous_level and previous_rank" if n in INSIGHT_ONLY else f"unknown metric '{n}'{suggest(n, scope.names)}"
+                "previous_level and previous_rank" if n in INSIGHT_ONLY else f"unknown metric '{n}'{hint(n, scope.names)}"
                 for n in sorted(names_in(tree) - scope.names)]
     problems += [p for node in ast.walk(tree) if isinstance(node, ast.Compare) for p in _compare_problems(node, scope)]
     if not problems:
@@ -122,7 +121,7 @@ def _compare_problems(node: ast.Compare, scope: Scope) -> list[str]:
             if name.id in TEXT_METRICS and not text:
                 problems.append(f"'{name.id}' is text; compare it with text such as '{min(allowed, default='x')}'")
             elif name.id in TEXT_METRICS and allowed and other.value not in allowed:
-                problems.append(f"'{name.id}' is never '{other.value!s}'{suggest(str(other.value), allowed, name.id)}")
+                problems.append(f"'{name.id}' is never '{other.value!s}'{hint(str(other.value), allowed, name.id)}")
             elif name.id not in TEXT_METRICS and name.id in scope.names and text:
                 problems.append(f"'{name.id}' is a number; it cannot equal the text '{other.value!s}'")
     return problems
@@ -146,7 +145,7 @@ def message_problems(message: str, scope: Scope) -> list[str]:
         if not re.fullmatch(r"[A-Za-z_]\w*", field):
             problems.append(f"message field '{{{field}}}' must be a metric name, like {{business}}")
         elif field not in allowed:
-            problems.append(f"message uses unknown metric '{field}'{suggest(field, allowed)}")
+            problems.append(f"message uses unknown metric '{field}'{hint(field, allowed)}")
     if not problems:
         try:
             message.format_map(scope.sample)
@@ -166,8 +165,8 @@ def _spec_problem(field: str, spec: str) -> str:
     return ""
 
 
-def suggest(name: str, names: frozenset[str], what: str = "metrics") -> str:
-    close = closest(name, names)
-    if close:
-        return f"; did you mean '{close}'?"
+def hint(name: str, names: frozenset[str], what: str = "metrics") -> str:
+    """did-you-mean when a name is close; else where to look (the metrics) or the choices."""
+    if close := did_you_mean(name, names):
+        return close
     return "; see docs/rules.md for the metrics" if what == "metrics" else f"; {what}: {', '.join(sorted(names))}"

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from ..core.diagnostics import Diagnostic, display_path
 from ..core.strict import short
 from .coverage import PeopleRules
-from .expressions import Scope, check_condition, message_problems, names_in, parse, suggest
+from .expressions import Scope, check_condition, hint, message_problems, names_in, parse
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
 from .rulesfile import CheckSpec, Lines, Loc, ModelSpec, ReferralSpec, RulesFile, line_of, parse_rules_file
 
@@ -234,7 +234,7 @@ class _Compiler:
         default = self.default.value if self.default else ""
         if default not in models and self.default is not None:
             self.report(self.default.src, self.default.line(),
-                        f"default_model '{default}' is not a model{suggest(default, frozenset(models), 'models')}")
+                        f"default_model '{default}' is not a model{hint(default, frozenset(models), 'models')}")
         if self.problems:
             return None, self.problems
         return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files), self._people()), []
@@ -261,7 +261,7 @@ class _Compiler:
                 self.models[key] = (src, model, lines)
             elif self.models.pop(key, None) is None:
                 self.report(src, line, f"model '{key}' is disabled but no earlier rules file defines it"
-                                       f"{suggest(key, frozenset(self.models), 'models')}")
+                                       f"{hint(key, frozenset(self.models), 'models')}")
         seen: dict[str, int] = {}
         for i, insight in enumerate(spec.insights):
             fields = _fields(insight, src, lines, ("insights", i))
@@ -272,7 +272,7 @@ class _Compiler:
             self._check_key(insight.key, "insight", src, line)
             if insight.key not in self.insights and not insight.enabled:
                 self.report(src, line, f"insight '{insight.key}' is disabled but no earlier rules file defines it"
-                                       f"{suggest(insight.key, frozenset(self.insights), 'insights')}")
+                                       f"{hint(insight.key, frozenset(self.insights), 'insights')}")
             self.insights[insight.key] = {**self.insights.get(insight.key, {}), **fields}
 
     def _check_key(self, key: str, what: str, src: str, line: int) -> None:
@@ -315,7 +315,7 @@ class _Compiler:
         if level is None:
             keys = frozenset(lv.key for lv in levels)
             self.report(at.src, at.line("level"), f"referral level '{spec.level}' is not a level of this model"
-                                                  f"{suggest(spec.level, keys, 'levels')}")
+                                                  f"{hint(spec.level, keys, 'levels')}")
             return None
         when = _Field(spec.when, at.src, at.lines, (*at.loc, "when"))
         return Referral(level, self._conditions(when, scope))
@@ -338,7 +338,7 @@ class _Compiler:
             for i, name in enumerate(value["evidence"] or ()):
                 if name not in scope.names:
                     self.report(fields["evidence"].src, fields["evidence"].line(i),
-                                f"evidence names unknown metric '{name}'{suggest(name, scope.names)}")
+                                f"evidence names unknown metric '{name}'{hint(name, scope.names)}")
         if "move" in fields:
             self._template(fields["move"], scope)
         scope = Scope(scope.names | INSIGHT_ONLY, scope.sample, scope.levels)

@@ -14,10 +14,8 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, V
 
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
-from ..core.strict import Strict, Text, describe, short
-from ..core.strict import suggest as closest
+from ..core.strict import Strict, Text, describe, did_you_mean, short
 from ..notes.schema import Days, Influence
-from .expressions import suggest
 
 Lines = dict[Any, int]
 Loc = tuple[Any, ...]
@@ -177,8 +175,8 @@ def _error(err: Any) -> tuple[Loc, str]:
     if kind == "literal_error":  # a value, or a key of a mapping (`people.cadence`) that is not in the vocabulary
         where = f"a key of '{keys[-2]}'" if len(keys) > 1 and keys[-1] == value else name
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected")))
-        hint = suggest(str(value), frozenset(choices), "choices") if closest(str(value), choices) else ""
-        return loc, f"{where} must be one of {str(ctx.get('expected')).replace(chr(39), '')}, got {shown}{hint}"
+        close = did_you_mean(str(value), choices)
+        return loc, f"{where} must be one of {str(ctx.get('expected')).replace(chr(39), '')}, got {shown}{close}"
     return loc, messages.get(kind, f"{name}: {err['msg']}")
 
 
@@ -199,5 +197,4 @@ def _suggest_key(loc: Loc) -> str:
     if not (isinstance(current, type) and issubclass(current, BaseModel)):
         return ""
     names = list(current.model_fields)
-    close = closest(str(loc[-1]), names)
-    return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(names)}"
+    return did_you_mean(str(loc[-1]), names) or f"; expected one of: {', '.join(names)}"
