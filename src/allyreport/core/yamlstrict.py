@@ -85,6 +85,14 @@ class _Refused(Exception):
         self.problem = YamlProblem(node.start_mark.line, node.start_mark.column, message, also)
 
 
+def line_at(lines: dict[Path_, int], path: Path_, default: int) -> int:
+    """The line of the longest prefix of `path` that has one (a missing key is reported at its
+    parent), else `default`: the one way every file's errors find their line."""
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, default)
+
+
 # Cheap pre-checks on the text: only when one matches is the event stream walked.
 _MARKERS = re.compile(r"(?:^|[\s\[{,:-])[&*!][^\s\[\]{},]?")
 # libyaml counts these as line breaks, editors do not: line numbers would drift.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..core.strict import Loc
+from ..core.yamlstrict import line_at
 from .schema import AccountMeta, NoteMeta
 
 
@@ -83,7 +84,4 @@ class Portfolio:
 
 def line_for(lines: dict[Loc, int], loc: Loc) -> int:
     """The line of the longest known prefix of `loc` (a missing key points at its parent)."""
-    loc = tuple(loc)
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, 1)
+    return line_at(lines, tuple(loc), 1)

@@ -17,7 +17,7 @@ from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
 from ..core.strict import Loc, did_you_mean, validate
 from . import placeholders, schema
-from .data import Account, Note, Portfolio
+from .data import Account, Note, Portfolio, line_for
 from .layout import FileJob, discover
 from .pictures import DEFAULT_MAX_IMAGE_BYTES, attach_pictures
 from .source import drop_comments, read_source
@@ -51,7 +51,7 @@ def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_N
     lines[()] = offset - 1  # the opening '---'
     model = schema.AccountMeta if kind == "account" else schema.NoteMeta
     meta, errors = validate(model, value)
-    diagnostics = [Diagnostic(path, _line(lines, loc, offset), msg) for loc, msg in errors]
+    diagnostics = [Diagnostic(path, line_for(lines, loc), msg) for loc, msg in errors]
     body, comment = drop_comments(source.body)  # never shown, so never kept: no output can leak one
     if comment >= 0:
         diagnostics.append(Diagnostic(path, source.body_line + comment, "an HTML comment (<!-- ... -->) is never "
@@ -63,12 +63,6 @@ def parse_file(path: str, data: bytes, kind: str, max_bytes: int = DEFAULT_MAX_N
                                                      (source.frontmatter, offset)))
         diagnostics += found
     return ParsedFile(path, kind, meta, body, source.body_line, lines, tuple(diagnostics))
-
-
-def _line(lines: dict[Loc, int], loc: Loc, offset: int) -> int:
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, offset - 1)
 
 
 def _yaml_diag(path: str, problem: yamlstrict.YamlProblem, offset: int) -> Diagnostic:

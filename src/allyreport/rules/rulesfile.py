@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, V
 from ..core import yamlstrict
 from ..core.diagnostics import Diagnostic
 from ..core.strict import Strict, Text, describe, did_you_mean, short
+from ..core.yamlstrict import line_at
 from ..notes.schema import Days, Influence
 
 Lines = dict[Any, int]
@@ -140,9 +141,8 @@ def _other_branch(err: Any) -> bool:
 
 
 def line_of(lines: Lines, loc: Loc) -> int:
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, 0) + 1
+    """The file line (from 1) of `loc`; the YAML's own lines count from 0."""
+    return line_at(lines, loc, 0) + 1
 
 
 _ARTEFACT = re.compile(r"function-|nullable|constrained-|CheckSpec|\[")
