@@ -21,6 +21,7 @@ from pathlib import Path
 from ..render.documents import PdfJob, pdf_environment
 from ..render.pack import Entry, Part, write_pack
 from ..render.printer import make_setup, printer
+from ..render.segments import SegmentCache
 
 
 def parts(folder: Path, accounts: int, scratch: Path) -> list[Part]:
@@ -55,7 +56,7 @@ def main() -> None:
             return scratch / "contents.pdf"
 
         started = time.perf_counter()
-        pages = write_pack(scratch / "pack.pdf", found, contents, {"Title": "Review pack"})
+        pages = write_pack(scratch / "pack.pdf", found, contents, {"Title": "Review pack"}, SegmentCache(scratch / "segments"))
         took = time.perf_counter() - started
         size = (scratch / "pack.pdf").stat().st_size
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

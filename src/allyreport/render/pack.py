@@ -2,9 +2,9 @@
 
 `pdf/pack-<quarter>.pdf` is a contents page, the portfolio summary, then every account's
 review and plan in portfolio order (by name, as the summary lists them). Nothing is printed
-a second time but the contents: the parts' pages are copied as they are (pikepdf, on
-qpdf), so a pack of 2,000 accounts costs a copy, not a print, and the copied pages' bytes
-stay in the part files until the pack is written.
+a second time but the contents: each part's objects are copied as they are, as a stream
+(`segments`, `packfile`), so a pack of 2,000 accounts costs a copy, not a print, and its
+memory is one part's, whatever the number of parts (docs/benchmarks.md).
 
 What merging keeps and what it cannot:
 
@@ -14,7 +14,7 @@ What merging keeps and what it cannot:
   each account, its review and plan, and their sections;
 - their internal links: a part's named destinations ("insights", "note-3") are the same
   names in every part, so each link is re-pointed at its page in the pack;
-- not their tagging: PDF/UA structure trees cannot be merged page by page, so the pack is an
+- not their tagging: the pack is written without the parts' structure trees, so it is an
   untagged PDF; the parts in `pdf/` stay tagged (docs/output.md says so).
 """
 
@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pikepdf
 
+from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
+from .packfile import Bookmark, PackFile
+from .segments import SegmentCache, segment
 
 if TYPE_CHECKING:
     from ..config.options import Options
@@ -59,24 +61,31 @@ FIRST_PAGE_ROWS, ROWS_PER_PAGE = 33, 43  # lines of the contents on its A4 pages
 Contents = Callable[[Sequence[Entry]], Path]  # prints the contents page(s) for these entries, returns the PDF
 
 
-def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: dict[str, str]) -> int:
-    """Assemble the pack at `target`; returns its page count. One part file is open at a time:
-    its pages are copied with their bytes (`_own`), so memory follows the pack's size, not
-    the number of parts."""
-    counts = [[_pages(path) for _, path in part.documents] for part in parts]
-    with pikepdf.new() as pack:
-        with pikepdf.open(_contents(parts, counts, contents)) as front:
-            pages = _append(pack, front, {})
-        items = [pikepdf.OutlineItem("Contents", 0)]
+def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: dict[str, str],
+               segments: SegmentCache) -> int:
+    """Write the pack at `target`, part after part (`packfile`); returns its page count."""
+    with open(target, "wb") as handle:
+        pack = PackFile(handle)
+        tops, counts = [], []
         for part in parts:
-            item, pages = _copy_part(pack, part, pages)
-            items.append(item)
-        with pack.open_outline() as outline:
-            outline.root.extend(items)
-        _metadata(pack, info)
-        pack.save(target, deterministic_id=True, fix_metadata_version=False, compress_streams=True,
-                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return pages
+            top, sizes = _place_part(pack, part, segments)
+            tops.append(top)
+            counts.append(sizes)
+        front = pack.place(segment(_contents(parts, counts, contents).read_bytes()), first=True)
+        return pack.finish([Bookmark(front.item, "Contents", front.first_page, None), *tops], info)
+
+
+def _place_part(pack: PackFile, part: Part, segments: SegmentCache) -> tuple[Bookmark, list[int]]:
+    """Write a part's documents; its bookmark, with each document's below it, and their page counts."""
+    documents = []
+    for kind, path in part.documents:
+        placed = pack.place(segments.of(path)[1])
+        documents.append((Bookmark(placed.item, kind, placed.first_page, placed.outline), placed.pages))
+    if len(documents) == 1 and part.title == documents[0][0].title:
+        return documents[0][0], [documents[0][1]]
+    top = pack.allocate()
+    below = pack.bookmarks(top, [item for item, _ in documents])
+    return Bookmark(top, part.title, documents[0][0].page, below), [pages for _, pages in documents]
 
 
 def _pages(path: Path) -> int:
@@ -97,42 +106,6 @@ def _contents(parts: Sequence[Part], counts: list[list[int]], contents: Contents
     return path
 
 
-def _append(pack: pikepdf.Pdf, pdf: pikepdf.Pdf, places: dict[str, tuple[int, float]]) -> int:
-    """Copy a document's pages to the end of the pack; returns how many. Everything is done to
-    the document before it is copied (each look at the pack's page list costs as much as the
-    pack is long): its links re-pointed, its streams given their bytes."""
-    seen: set[tuple[int, int]] = set()
-    pages = list(pdf.pages)
-    _relink(pages, places)
-    for page in pages:
-        _own(page.obj, seen)
-    with warnings.catch_warnings():  # the named destinations were re-pointed (`_relink`)
-        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-        pack.pages.extend(pages)
-    return len(pages)
-
-
-def _own(start: pikepdf.Object, seen: set[tuple[int, int]]) -> None:
-    """Give every stream a copied page uses its own bytes, so the part file can be closed: qpdf
-    would otherwise read them from the part when the pack is written, with every part open."""
-    stack = [start]
-    while stack:
-        obj = stack.pop()
-        if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream | pikepdf.Array):
-            continue
-        if obj.is_indirect:
-            if obj.objgen in seen:
-                continue
-            seen.add(obj.objgen)
-        if isinstance(obj, pikepdf.Stream):
-            encoded: Any = {"filter": obj.get("/Filter"), "decode_parms": obj.get("/DecodeParms")}
-            obj.write(obj.read_raw_bytes(), type_check=False, **encoded)  # as stored: nothing re-encoded
-        if isinstance(obj, pikepdf.Array):
-            stack.extend(obj)
-        else:
-            stack.extend(value for key, value in obj.items() if key not in ("/Parent", "/P"))
-
-
 def _entries(parts: Sequence[Part], counts: list[list[int]], before: int) -> Iterator[Entry]:
     page = before + 1
     for part, sizes in zip(parts, counts, strict=True):
@@ -141,88 +114,6 @@ def _entries(parts: Sequence[Part], counts: list[list[int]], before: int) -> Ite
             starts.append(page)
             page += size
         yield Entry(part, tuple(starts))
-
-
-def _copy_part(pack: pikepdf.Pdf, part: Part, first: int) -> tuple[pikepdf.OutlineItem, int]:
-    """Append a part's pages after the pack's first `first`; its bookmark, with each document's
-    below it, and the pack's length after it."""
-    top = pikepdf.OutlineItem(part.title, first)
-    children = []
-    for kind, path in part.documents:
-        with pikepdf.open(path) as pdf:
-            places = _destinations(pdf)
-            item = pikepdf.OutlineItem(kind, first)
-            item.children.extend(_outline(pdf, first, places))
-            first += _append(pack, pdf, places)
-        children.append(item)
-    if len(children) == 1 and part.title == children[0].title:
-        return children[0], first
-    top.children.extend(children)
-    return top, first
-
-
-def _destinations(pdf: pikepdf.Pdf) -> dict[str, tuple[int, float]]:
-    """A part's named destinations: its page index and the top of the place, by name."""
-    pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-    names = pdf.Root.get("/Names")
-    if names is None or "/Dests" not in names:
-        return {}
-    found = {}
-    for name, dest in pikepdf.NameTree(names.Dests).items():
-        place = _place(dest, pages)
-        if place is not None:
-            found[str(name)] = place
-    return found
-
-
-def _place(dest: Any, pages: dict[tuple[int, int], int]) -> tuple[int, float] | None:
-    if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:
-        dest = dest.D
-    if not isinstance(dest, pikepdf.Array) or len(dest) < 1 or not isinstance(dest[0], pikepdf.Dictionary):
-        return None
-    index = pages.get(dest[0].objgen)
-    if index is None:
-        return None
-    top = float(dest[3]) if len(dest) > 3 and isinstance(dest[3], int | float | pikepdf.Object) else 0.0
-    return index, top
-
-
-def _relink(pages: list[pikepdf.Page], places: dict[str, tuple[int, float]]) -> None:
-    """Point a document's links at their pages instead of its names (every part has the same
-    names; copying maps a page to its copy), and drop what tagging left on its pages."""
-    for page in pages:
-        if "/StructParents" in page.obj:
-            del page.obj["/StructParents"]
-        for annot in page.obj.get("/Annots", []):
-            if "/StructParent" in annot:
-                del annot["/StructParent"]
-            name = annot.get("/Dest")
-            if isinstance(name, pikepdf.String | pikepdf.Name) and str(name).lstrip("/") in places:
-                index, top = places[str(name).lstrip("/")]
-                annot.Dest = pikepdf.Array([pages[index].obj, pikepdf.Name.XYZ, 0, top, 0])
-
-
-def _outline(pdf: pikepdf.Pdf, first: int, places: dict[str, tuple[int, float]]) -> list[pikepdf.OutlineItem]:
-    pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-    with pdf.open_outline() as outline:
-        return [_item(item, first, pages, places) for item in outline.root]
-
-
-def _item(item: pikepdf.OutlineItem, first: int, pages: dict[tuple[int, int], int],
-          places: dict[str, tuple[int, float]]) -> pikepdf.OutlineItem:
-    dest = item.destination if item.destination is not None else (item.action.get("/D") if item.action else None)
-    if isinstance(dest, pikepdf.String | pikepdf.Name):
-        index, top = places.get(str(dest).lstrip("/"), (0, 0.0))
-    else:
-        index, top = _place(dest, pages) or (0, 0.0)
-    copy = pikepdf.OutlineItem(item.title, first + index, "XYZ", left=0, top=top)
-    copy.children.extend(_item(child, first, pages, places) for child in item.children)
-    return copy
-
-
-def _metadata(pack: pikepdf.Pdf, info: dict[str, str]) -> None:
-    pack.docinfo = pack.make_indirect(pikepdf.Dictionary({f"/{k}": pikepdf.String(v) for k, v in info.items()}))
-    pack.Root.PageMode = pikepdf.Name.UseOutlines
 
 
 def pdf_date(day: dt.date) -> str:
@@ -257,6 +148,7 @@ def review_packs(project: Project, options: Options, stage: Path, scratch: Path)
     template = pdf_environment(options.templates, compiled_templates(options)).get_template("pdf/contents.html")
     setup = make_setup(spec.page_size, spec.pdf_variant, options.templates)
     scratch.mkdir(parents=True, exist_ok=True)
+    segments = SegmentCache(cache_folder(options.out) / "pack")
     names: list[str] = []
     for name, title, members in groups:
         def contents(entries: Sequence[Entry], title: str = title) -> Path:
@@ -270,10 +162,11 @@ def review_packs(project: Project, options: Options, stage: Path, scratch: Path)
         info = {"Title": f"{title}, {quarter}", "Author": spec.firm, "Subject": f"Account reviews and plans, {quarter}",
                 "Creator": "allyreport", "CreationDate": pdf_date(project.as_of), "ModDate": pdf_date(project.as_of)}
         try:
-            write_pack(stage / name, [summary, *members], contents, info)
+            write_pack(stage / name, [summary, *members], contents, info, segments)
         except PackError as exc:
             return names, exc.problems
         names.append(name)
+    segments.forget_unused()
     return names, []
 
 
