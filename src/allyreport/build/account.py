@@ -36,6 +36,7 @@ from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_file, p
 from ..notes.pictures import all_pictures
 from ..render.documents import account_documents, plan_page, review_page, template_problem
 from ..render.json_report import verdict_json
+from ..render.sheets import sheet_rows
 from ..render.site import account_context, row_context
 from ..rules.engine import Evaluator, Verdict
 from ..rules.judge import Project, judge_account
@@ -79,10 +80,9 @@ def work_on(shared: Shared, slug: str, jobs: Sequence[FileJob]) -> Judged:
     if verdict is None:  # the relationship began after the day under review
         return Judged(slug, dates, tuple(found), (), None, None, (), (), later=later)
     files, prints, row, problem = _render(shared, verdict)
-
+    entry = verdict_json(verdict)
     return Judged(slug, dates, tuple(found), ev.failures(), pickled(strip(verdict), project.model),
-                  _entry(verdict_json(verdict)), files, prints, problem,
-                  light(verdict), row, later)
+                  _entry(entry), files, prints, problem, light(verdict), row, later, sheet_rows(entry))
 
 
 def _render(shared: Shared, v: Verdict) -> tuple[tuple[str, ...], tuple[str, ...], str, Diagnostic | None]:

@@ -7,7 +7,6 @@ when no account the page shows changed, nor its templates, the quarter or the as
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,9 +65,8 @@ def _pages(run: Run, work: Work, project: Project, judged: list[Judged],
         if not work.in_place:
             link_into(options.out, common, stage)
         return common, []
-    entries = [j.json for j in judged if j.json is not None]
-    (stage / "levels.json").write_text(levels_json(entries), "utf-8")
-    _sheets(project, stage, entries)
+    (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
+    _sheets(project, stage, judged)
     environment = run.memory.environment(options) if run.memory else site_environment(options)
     problems = render_portfolio(project, environment, options, stage,
                                 {j.slug: j.row for j in judged})
@@ -78,10 +76,10 @@ def _pages(run: Run, work: Work, project: Project, judged: list[Judged],
 SHEETS = ("levels.json", "levels.csv", "levels.xlsx")  # the portfolio's data, drawn from the same entries
 
 
-def _sheets(project: Project, stage: Path, entries: list[str]) -> None:
-    """levels.csv and levels.xlsx, from the same entries as levels.json."""
-    rows = [json.loads(entry) for entry in entries]
-    (stage / "levels.csv").write_text(levels_csv(rows, project.as_of), "utf-8", newline="")
+def _sheets(project: Project, stage: Path, judged: list[Judged]) -> None:
+    """levels.csv and levels.xlsx, from the accounts' kept rows (drawn from their levels.json entries)."""
+    rows = [j.sheets for j in judged if j.sheets is not None]  # set with the entry, in the account's worker
+    (stage / "levels.csv").write_text(levels_csv(rows), "utf-8", newline="")
     title = f"{project.settings.spec.firm}: relationship levels, {project.quarter}"
     title += " (share-safe variant)" if project.settings.spec.share_safe else ""
     write_levels_xlsx(stage / "levels.xlsx", rows, project.as_of, title)

@@ -22,6 +22,7 @@ from .stats import Stat, out_stat
 from .store import Ledger, Record
 
 if TYPE_CHECKING:
+    from ..render.sheets import Rows
     from ..rules.engine import Failure
 
 
@@ -46,6 +47,7 @@ class Judged:
     light: Light | None = None  # what the portfolio reads of every verdict (`portfolio_verdicts`)
     row: str = ""  # its row of the portfolio's table (templates/_row.html)
     later: tuple[tuple[int, str, int], ...] = ()  # its notes dated after the as-of date (`rules.plan.Dated`)
+    sheets: Rows | None = None  # its rows of levels.csv and levels.xlsx, drawn from the same entry as `json`
 
 
 @dataclass(frozen=True)

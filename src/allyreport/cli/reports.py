@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..render.json_report import verdict_json
-from ..render.sheets import levels_csv
+from ..render.sheets import levels_csv, sheet_rows
 from ..render.text import explain_text, levels_table
 from .commands import judged, unknown_account
 from .output import UsageError, dump_json, report
@@ -19,7 +19,7 @@ def cmd_levels(args: argparse.Namespace) -> int:
     if args.json:
         dump_json([verdict_json(v) for v in outcome.project.verdicts])
     elif args.csv:
-        sys.stdout.write(levels_csv([verdict_json(v) for v in outcome.project.verdicts], outcome.project.as_of))
+        sys.stdout.write(levels_csv([sheet_rows(verdict_json(v)) for v in outcome.project.verdicts]))
     else:
         report(outcome.diagnostics, False, True)  # the warnings, above the table
         print(levels_table(outcome.project))
