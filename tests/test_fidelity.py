@@ -394,8 +394,19 @@ def test_a_year_at_the_top_without_asking_for_feedback(write_notes: NotesWriter,
     assert ("no-feedback" in keys(v)) == fires
     if fires:
         assert insight(v, "no-feedback")[0] == (
-            "365 days without asking this client for candid feedback on our work (the last feedback we gave was "
-            "365 days ago).")
+            "365 days without asking this client for candid feedback on our work (feedback we gave them last "
+            "recorded: never).")
+
+
+def test_feedback_never_asked_is_not_told_as_a_date(write_notes: NotesWriter) -> None:
+    """No note records feedback: the insight and the explanation say so, never "last asked N days ago"."""
+    notes = {f"2026-07-0{d}": note(f"2026-07-0{d}", "problem") for d in (1, 2, 3)}
+    notes["2025-09-30"] = note("2025-09-30", "social", extra="signals: [feedback-given]\n")
+    v = acme(write_notes, notes)
+    assert insight(v, "no-feedback")[0] == (
+        "No note records asking this client for candid feedback on our work, in 365 days since the first note "
+        "(feedback we gave them last recorded: 2025-09-30).")
+    assert (v.window.values["feedback_asked_on"], v.window.values["feedback_given_on"]) == ("never", "2025-09-30")
 
 
 def test_a_pitch_we_opened_that_went_to_tender(write_notes: NotesWriter) -> None:

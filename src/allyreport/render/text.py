@@ -58,13 +58,21 @@ def _facts(v: Verdict) -> str:
            f"business conversation; price decided {m['price_count']} of {m['business']} business conversations",
            f"Profile reviewed: {m['reviewed_on']}" + (f" ({m['profile_age_days']} days before the window's end)"
                                                       if m['profile_reviewed'] else "")
-           + f"; feedback last asked {m['days_since_feedback_asked']} days, given {m['days_since_feedback_given']} "
-             "days before the window's end"]
+           + f"; feedback asked: {_feedback(m, 'asked')}, given: {_feedback(m, 'given')}"]
     if m["social_signals"]:
         out.append(f"Personal rapport: {m['social_signals']} signal(s) on social notes (no level counts them)")
     if m.get("signal_referred_elsewhere"):
         out.append(f"Ally behaviour: sent the client to another firm {m['signal_referred_elsewhere']} time(s)")
     return "\n".join(out)
+
+
+def _feedback(m: dict[str, Any], which: str) -> str:
+    """When we last asked (or gave) candid feedback, or that no note records it: never a count
+    of days that reads as if it had happened."""
+    on, days = m[f"feedback_{which}_on"], m[f"days_since_feedback_{which}"]
+    if on == "never":
+        return f"never recorded ({days} days since the first note)" if days else "never recorded"
+    return f"{on} ({days} days before the window's end)"
 
 
 def _header(v: Verdict) -> str:

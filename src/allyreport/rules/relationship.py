@@ -33,12 +33,14 @@ RELATIONSHIP_METRICS: dict[str, str] = {
     "profile_age_days": "days from `reviewed` to the window's end (0 when not reviewed)",
     "days_since_feedback_asked": "days from the last `feedback-asked` note (else the first note) to the window's end",
     "days_since_feedback_given": "days from the last `feedback-given` note (else the first note) to the window's end",
+    "feedback_asked_on": "the date of the last `feedback-asked` note on or before the window's end, or 'never'",
+    "feedback_given_on": "the date of the last `feedback-given` note on or before the window's end, or 'never'",
     "previous_level": "the level of the quarter before, e.g. 'partner' ('none' in the first quarter)",
     "previous_rank": "its position in the model, 0 = the highest (the fallback's in the first quarter)",
     "recent_best_rank": "the best rank of the quarters before this one, as far back as the model's `lookback`",
     "recent_best_level": "the level of that best rank ('none' in the first quarter)",
 }
-TEXT = frozenset({"reviewed_on", "previous_level", "recent_best_level"})
+TEXT = frozenset({"reviewed_on", "feedback_asked_on", "feedback_given_on", "previous_level", "recent_best_level"})
 # What makes an open investment a "vague plan to go and see someone" when it has no date.
 VAGUE = re.compile(r"\b(visit|lunch|dinner|coffee|drinks|drop[ -]?(in|by)|stop by|pop in|catch[ -]?up|go (and )?see)",
                    re.IGNORECASE)
@@ -78,8 +80,10 @@ def _feedback(history: Sequence[Note], dates: Sequence[dt.date], end: dt.date) -
     for signal in FEEDBACK:
         marked = [n for n in history[: last + 1] if signal in n.meta.signals]
         since = marked[-1] if marked else (history[0] if last >= 0 else None)
-        found.append((f"days_since_{signal.replace('-', '_')}", (end - since.date).days if since else 0,
+        name = signal.replace("-", "_")
+        found.append((f"days_since_{name}", (end - since.date).days if since else 0,
                       [since] if since else [], "signals" if marked else ""))
+        found.append((f"{name}_on", marked[-1].date.isoformat() if marked else "never", [], ""))
     return found
 
 
