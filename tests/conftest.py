@@ -140,8 +140,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 class Served:
     """A real `allyreport serve` in a subprocess, on a port the system picked, and a client for it."""
 
-    def __init__(self, cwd: Path, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "allyreport", "serve", "--port", "0", *args], cwd=cwd,
+    def __init__(self, cwd: Path, *args: str, command: tuple[str, ...] = (sys.executable, "-m", "allyreport")) -> None:
+        self.proc = subprocess.Popen([*command, "serve", "--port", "0", *args], cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
         self.out: list[str] = []
         self.err: list[str] = []

@@ -27,7 +27,7 @@ def ignored(name: str) -> bool:
     return _IGNORED.search(name) is not None
 
 
-def _skipped(name: str) -> bool:
+def skipped(name: str) -> bool:
     """Not read at any depth, as static-site tools do: hidden (`.`) and private (`_drafts/`) files
     and folders, and editors' droppings."""
     return name.startswith("_") or _IGNORED.search(name) is not None
@@ -63,7 +63,7 @@ def discover(notes_dir: Path, shown: str, seen: Layout | None = None,
     problems: list[Diagnostic] = []
     root = notes_dir.resolve()
     seen.folders.append(str(notes_dir))
-    entries = sorted((e for e in os.scandir(notes_dir) if not _skipped(e.name) and (only is None or e.name in only)),
+    entries = sorted((e for e in os.scandir(notes_dir) if not skipped(e.name) and (only is None or e.name in only)),
                      key=lambda e: e.name)
     slugs = {e.name for e in entries if SLUG.fullmatch(e.name)}
     for entry in entries:
@@ -116,7 +116,7 @@ def _walk(folder: str, shown: str, where: tuple[str, Path], found: tuple[list[Fi
     seen.folders.append(folder)
     subfolders = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if _skipped(entry.name) or not (entry.name.endswith(".md") or _IMAGE.search(entry.name) or entry.is_dir()):
+        if skipped(entry.name) or not (entry.name.endswith(".md") or _IMAGE.search(entry.name) or entry.is_dir()):
             continue
         display = f"{shown}/{entry.name}"
         seen.symlinks |= entry.is_symlink()
@@ -145,7 +145,7 @@ def _pictures(folder: str, shown: str, slug: str, root: Path, jobs: list[FileJob
     seen.folders.append(folder)
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         seen.symlinks |= entry.is_symlink()
-        if _skipped(entry.name) or (entry.is_symlink() and _escapes(entry.path, root)):
+        if skipped(entry.name) or (entry.is_symlink() and _escapes(entry.path, root)):
             continue
         if entry.is_dir(follow_symlinks=False):
             _pictures(entry.path, f"{shown}/{entry.name}", slug, root, jobs, seen)

@@ -10,6 +10,10 @@ afterwards finds everything up to date.
 The lock on the output folder is held for the whole session: another build of the same
 output is refused while the preview runs, and the memory can trust that the output is
 what it last published.
+
+A session may outlive its day: the review is as of today while the quarter runs, so when the
+date changes (past midnight) the pages are built again as of the new day, as a `build` would
+build them then. Today is `rules.plan.today()`, looked up at each round.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -35,6 +39,7 @@ from ..build.state import load_state
 from ..config.options import Options
 from ..config.settings import SETTINGS_FILE, Settings, load_settings
 from ..core.diagnostics import Diagnostic, counts, display_path, errors_only, render_text
+from ..rules import plan
 from .server import Server, Site
 from .watch import Changes, Watcher
 
@@ -72,8 +77,8 @@ def serve(config: Path | None, settings: Settings, options: Options, address: Ad
         print(f"allyreport: cannot serve on {address.host}:{address.port}: {exc.strerror or exc}; "
               "choose another --port", file=sys.stderr)
         return 1
-    preview = Preview(config, settings, options, site, Memory(), debug)
-    watcher = Watcher(options.notes, watched_files(config, settings), options.templates)
+    preview = Preview(config, settings, replace(options, today=options.today or plan.today()), site, Memory(), debug)
+    watcher = Watcher(options.notes, watched_files(config, settings), options.templates, watched_styles(settings))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
                               name="allyreport-http")
     try:
@@ -139,11 +144,17 @@ def watched_files(config: Path | None, settings: Settings) -> list[Path]:
     return [settings_file.absolute(), *(r.absolute() for r in settings.rules_files)]
 
 
+def watched_styles(settings: Settings) -> list[Path]:
+    """The settings' extra stylesheet: a change to it is a change to the templates."""
+    return [settings.extra_css.absolute()] if settings.extra_css is not None else []
+
+
 def _watched(preview: Preview) -> str:
     parts = [f"{display_path(preview.options.notes)}/"]
     if preview.options.templates:
         parts.append(f"{display_path(preview.options.templates)}/")
-    parts += [display_path(p) for p in watched_files(preview.config, preview.settings) if p.exists()]
+    parts += [display_path(p) for p in [*watched_files(preview.config, preview.settings), *watched_styles(preview.settings)]
+              if p.exists()]
     return ", ".join(parts)
 
 
@@ -166,8 +177,8 @@ def _loop(preview: Preview, watcher: Watcher, stop: threading.Event) -> None:
         while not watcher.problems.empty():
             print(f"allyreport serve: {watcher.problems.get()}", file=sys.stderr, flush=True)
         changes = watcher.next(timeout=0.2)
-        if changes:
-            _round(preview, changes)
+        if changes or plan.today() != preview.options.today:  # a save, or midnight
+            _round(preview, changes or Changes(frozenset(), False, False), watcher)
             _settle()
 
 
@@ -179,10 +190,14 @@ def _settle() -> None:
     gc.freeze()
 
 
-def _round(preview: Preview, changes: Changes) -> None:
-    """One rebuild: only what `changes` touched; then the reload event, or the problems."""
+def _round(preview: Preview, changes: Changes, watcher: Watcher) -> None:
+    """One rebuild: only what `changes` touched (and everything dated, on a new day); then the
+    reload event, or the problems."""
     started = time.perf_counter()
-    if changes.config and not _reload_settings(preview):
+    if (today := plan.today()) != preview.options.today:
+        preview.options = replace(preview.options, today=today)
+        print(f"{time.strftime('%H:%M:%S')} today is {today}: the review is built again as of it", flush=True)
+    if changes.config and not _reload_settings(preview, watcher):
         return
     preview.memory.changed(changes.notes, config=changes.config, templates=changes.templates)
     outcome = _build(preview)
@@ -195,13 +210,19 @@ def _round(preview: Preview, changes: Changes) -> None:
     _summary(outcome, started, "rebuilt")
 
 
-def _reload_settings(preview: Preview) -> bool:
+def _reload_settings(preview: Preview, watcher: Watcher) -> bool:
+    """The settings read again, and the files they now name watched."""
     settings, problems = load_settings(preview.config, Path.cwd())
     if settings is None:
         sys.stderr.write(render_text(problems))
         preview.site.show(None, _lines(problems))
         return False
+    for key in ("notes", "output", "templates"):  # the folders serve watches, builds and serves: fixed for the session
+        if getattr(settings.spec, key) != getattr(preview.settings.spec, key):
+            print(f"allyreport serve: `{key}` changed in the settings; restart serve to use it", file=sys.stderr,
+                  flush=True)
     preview.settings = settings
+    watcher.watch(watched_files(preview.config, settings), watched_styles(settings))
     return True
 
 

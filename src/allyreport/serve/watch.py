@@ -4,8 +4,9 @@ watchfiles (Rust's `notify`: inotify, FSEvents, ReadDirectoryChangesW) reports c
 Two watches: the notes and templates folders, recursively; and the folders holding the
 settings and rules files, each only for its own files (an editor saves by writing a new file
 and renaming it over the old one, which ends a watch on the file itself). Editors' temporary
-and swap files, hidden files and `.git` are never reported: they are not notes
-(`layout.ignored`) and must not cost a rebuild.
+and swap files, hidden files and `.git`, and in the notes whatever is under a `_` folder at
+any depth, are never reported: a build does not read them (`layout.skipped`), so they must
+not cost a rebuild.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import watchfiles
 
-from ..notes.layout import ignored
+from ..notes.layout import ignored, skipped
 
 _JUNK = frozenset({".git", "4913"})  # vim writes 4913 to test that it may write the folder
 _JUNK_ENDINGS = ("___jb_tmp___", "___jb_old___", ".crswap", ".kate-swp")  # JetBrains, Chrome, Kate
@@ -30,7 +31,7 @@ READY_MS = 100  # the watches report an empty round after this long: then they a
 @dataclass(frozen=True)
 class Changes:
     """What changed since the last round: absolute paths under the notes folder, and whether the
-    settings or rules, or the templates, changed."""
+    settings or rules, or the templates (or the settings' extra stylesheet), changed."""
 
     notes: frozenset[str]
     config: bool
@@ -41,21 +42,35 @@ class Changes:
 
 
 class Watcher:
-    """The watches, each in its thread, feeding one queue that the rebuild loop reads."""
+    """The watches, each in its thread, feeding one queue that the rebuild loop reads. `files`:
+    the settings and rules files; `styles`: the settings' extra stylesheet, a template by another
+    name."""
 
-    def __init__(self, notes: Path, files: Iterable[Path], templates: Path | None) -> None:
+    def __init__(self, notes: Path, files: Iterable[Path], templates: Path | None, styles: Iterable[Path] = ()) -> None:
         self.notes = os.path.abspath(notes)
         self.templates = os.path.abspath(templates) if templates else None
-        self.files = frozenset(os.path.abspath(f) for f in files)
+        self.files: frozenset[str] = frozenset()
+        self.styles: frozenset[str] = frozenset()
         self.stop = threading.Event()
         self.found: queue.Queue[set[str]] = queue.Queue()
         self.problems: queue.Queue[str] = queue.Queue()
         self._ready: list[threading.Event] = []
+        self._parents: set[str] = set()
         folders = [self.notes, *([self.templates] if self.templates and os.path.isdir(self.templates) else [])]
-        parents = sorted({os.path.dirname(f) for f in self.files if os.path.isdir(os.path.dirname(f))})
         self._threads = [self._start(folders, True, self._in_folders)]
+        self.watch(files, styles)
+
+    def watch(self, files: Iterable[Path], styles: Iterable[Path] = ()) -> None:
+        """Watch these settings, rules and style files from now on (the settings may name others
+        after an edit): each in the folder that holds it, which gets a watch when it has none."""
+        self.files = frozenset(os.path.abspath(f) for f in files)
+        self.styles = frozenset(os.path.abspath(f) for f in styles)
+        parents = sorted({os.path.dirname(f) for f in self.files | self.styles
+                          if os.path.isdir(os.path.dirname(f))} - self._parents)
         if parents:
-            self._threads.append(self._start(parents, False, lambda path: path in self.files))
+            self._parents.update(parents)
+            self._threads.append(self._start(parents, False, lambda path: path in self.files or path in self.styles))
+            self._ready[-1].wait(10.0)  # in place before the build that reads them
 
     def _start(self, roots: list[str], recursive: bool, wanted: Callable[[str], bool]) -> threading.Thread:
         ready = threading.Event()
@@ -88,12 +103,14 @@ class Watcher:
                 polling = True
 
     def _in_folders(self, path: str) -> bool:
+        """A path a build reads: under the notes, not in a folder (or a file) the notes' layout
+        skips at any depth (`_drafts/`, hidden ones, editors' droppings); under the templates,
+        any but droppings (a template's name may start with `_`: `_row.html`)."""
         for root in (self.notes, self.templates):
             if root and (path == root or path.startswith(root + os.sep)):
-                inside = os.path.relpath(path, root).split(os.sep)
-                if root == self.notes and inside[0].startswith("_"):  # a folder the notes' layout skips
-                    return False
-                return not any(ignored(part) or part in _JUNK or part.endswith(_JUNK_ENDINGS) for part in inside)
+                inside = [] if path == root else os.path.relpath(path, root).split(os.sep)
+                passed = skipped if root == self.notes else ignored
+                return not any(passed(part) or part in _JUNK or part.endswith(_JUNK_ENDINGS) for part in inside)
         return False
 
     def wait_ready(self, timeout: float = 10.0) -> None:
@@ -114,9 +131,13 @@ class Watcher:
         return self.classify(paths)
 
     def classify(self, paths: set[str]) -> Changes:
+        """The paths by what they change. A style file gone is a settings problem (the settings
+        name a file that is not there): the settings are read again, to say so."""
         notes = frozenset(p for p in paths if p == self.notes or p.startswith(self.notes + os.sep))
         templates = self.templates is not None and any(p.startswith(self.templates + os.sep) for p in paths)
-        return Changes(notes, any(p in self.files for p in paths), templates)
+        styles = [p for p in paths if p in self.styles]
+        config = any(p in self.files for p in paths) or any(not os.path.isfile(p) for p in styles)
+        return Changes(notes, config, templates or bool(styles))
 
     def close(self) -> None:
         self.stop.set()
