@@ -74,9 +74,8 @@ def edit_to_reload(corpus: Path, edits: int, trust: bool = False) -> float:
         stream.next()
         for i, victim in enumerate((victims * (1 + edits // max(1, len(victims))))[:edits]):
             text = victim.read_bytes()
-            edited = re.sub(rb"reliability: \d+", f"reliability: {1 + i % 9}".encode(), text, count=1) if trust \
-                else text + f"\nEdited while serving ({i}).\n".encode()
-            if edited == text:  # nothing to change: a sentence then
+            edited = _trust_edit(text) if trust else text + f"\nEdited while serving ({i}).\n".encode()
+            if edited == text:  # no trust score to change: a sentence then
                 edited = text + f"\nEdited while serving ({i}).\n".encode()
             started = time.perf_counter()
             victim.write_bytes(edited)
@@ -91,3 +90,13 @@ def edit_to_reload(corpus: Path, edits: int, trust: bool = False) -> float:
     if code != 0:
         raise SystemExit(f"serve exited {code}:\n{''.join(lines)}")
     return statistics.median(times)
+
+
+def _trust_edit(text: bytes) -> bytes:
+    """The note with its reliability score moved far (1 for a high one, 9 for a low one), so the
+    account's trust quotient, and its row on the portfolio page, change."""
+    found = re.search(rb"reliability: (\d+)", text)
+    if found is None:
+        return text
+    score = b"1" if int(found.group(1)) > 5 else b"9"
+    return text[:found.start(1)] + score + text[found.end(1):]

@@ -271,10 +271,19 @@ def unpickle(data: Sequence[bytes], model: LevelModel) -> list[Verdict]:
 
 
 def _entry(data: dict[str, Any]) -> str:
-    """An account's entry of levels.json, indented as an item of the list (`levels_json`)."""
+    """An account's entry of levels.json, indented as an item of the list (`write_levels_json`)."""
     return "  " + json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
-def levels_json(entries: Sequence[str]) -> str:
-    """levels.json from the accounts' entries: the bytes `json.dumps(list, indent=2)` would give."""
-    return "[\n" + ",\n".join(entries) + "\n]\n" if entries else "[]\n"
+def write_levels_json(path: Path, entries: Sequence[str]) -> None:
+    """levels.json from the accounts' entries: the bytes `json.dumps(list, indent=2)` would give,
+    written an entry at a time (at 2,000 accounts it is 50 MB, which as one string and then as its
+    bytes would be allocated, and faulted in, twice)."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        if not entries:
+            out.write("[]\n")
+            return
+        out.write("[\n")
+        for n, entry in enumerate(entries):
+            out.write(",\n" + entry if n else entry)
+        out.write("\n]\n")

@@ -20,7 +20,7 @@ from ..render.sheets import levels_csv, write_levels_xlsx
 from ..render.site import compiled_templates, render_portfolio, site_environment
 from ..rules.judge import Project
 from ..rules.ruleset import LevelModel
-from .account import levels_json, unpickle
+from .account import unpickle, write_levels_json
 from .keys import combine
 from .run import Outcome, Run, Work
 from .state import Judged, State, intact, link_into
@@ -65,7 +65,7 @@ def _pages(run: Run, work: Work, project: Project, judged: list[Judged],
         if not work.in_place:
             link_into(options.out, common, stage)
         return common, []
-    (stage / "levels.json").write_text(levels_json([j.json for j in judged if j.json is not None]), "utf-8")
+    write_levels_json(stage / "levels.json", [j.json for j in judged if j.json is not None])
     _sheets(project, stage, judged)
     environment = run.memory.environment(options) if run.memory else site_environment(options)
     problems = render_portfolio(project, environment, options, stage,

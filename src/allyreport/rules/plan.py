@@ -70,7 +70,10 @@ def plan_review(days: Iterable[int], quarter: Quarter | None, as_of: dt.date | N
     was asked for."""
     day = as_of or now
     if quarter is None:
-        last = max((d for d in days if d <= day.toordinal()), default=None)
+        days = days if isinstance(days, list | tuple) else list(days)
+        last = max(days, default=None)  # the notes' latest day; only when it is after today, the latest up to it
+        if last is not None and last > day.toordinal():
+            last = max((d for d in days if d <= day.toordinal()), default=None)
         if last is None:
             return None
         quarter = Quarter.of(dt.date.fromordinal(last))
