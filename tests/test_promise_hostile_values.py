@@ -113,3 +113,13 @@ def test_control_and_bidi_characters_in_paths_are_escaped(write_notes: NotesWrit
     assert result.returncode == 1
     assert result.stderr.startswith(f"notes/acme/{shown}:3: 'context' must be one of")
     assert result.stderr.count("\n") == 2  # the message and the count: no forged line
+
+
+def test_templates_folder_that_does_not_exist_is_a_usage_error_and_keeps_the_output(write_notes: NotesWriter,
+                                                                                  tmp_path: Path) -> None:
+    before = built(write_notes, tmp_path, {})
+    write_notes({"acme/2026-07-20.md": NOTE.format(date="2026-07-20", body="New plans.")})
+    for command in (["build", "--out", "out", "--no-pdf"], ["serve", "--out", "out"]):
+        result = run_cli(*command, "--notes", "notes", "--templates", "brand", cwd=tmp_path)
+        assert (result.returncode, result.stderr) == (2, "allyreport: --templates brand: no such folder\n")
+    assert tree_hash(tmp_path / "out") == before

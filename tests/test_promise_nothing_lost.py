@@ -9,6 +9,7 @@ every N until the build finishes; then other commands run as a user would run th
 from __future__ import annotations
 
 import builtins
+import errno
 import hashlib
 import io
 import os
@@ -123,7 +124,7 @@ def killed_at(step: int, cwd: Path, arm: Callable[[], None]) -> bool:
         try:
             os.chdir(cwd)
             arm()
-            _count_from_publish(step)
+            _count_from_publish(step, lambda op: os.kill(os.getpid(), signal.SIGKILL))
             from allyreport.cli.main import main
 
             code = main(["build", "--no-pdf", "--jobs", "1"])
@@ -137,22 +138,27 @@ def killed_at(step: int, cwd: Path, arm: Callable[[], None]) -> bool:
     return False
 
 
-def _count_from_publish(step: int) -> None:
+def _count_from_publish(step: int, act: Callable[[str], None], persistent: bool = False) -> None:
     """From the first call of publish.publish or publish.update on, every write to the filesystem
-    is counted; the `step`th is never made: the process is killed instead."""
+    is counted; `act` runs just before the `step`th (it kills, raises or sends a signal), and
+    before every one after it if `persistent`; it is told which call it comes before."""
     from allyreport.build import publish
 
     state = {"armed": False, "count": 0, "inside": 0}
 
-    def tick() -> None:
+    def tick(op: str) -> None:
         if state["armed"] and not state["inside"]:
             state["count"] += 1
-            if state["count"] >= step:
-                os.kill(os.getpid(), signal.SIGKILL)
+            if state["count"] == step or (persistent and state["count"] > step):
+                act(op)
 
     def counted(fn: Callable[..., Any], whole: bool = False) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            tick()
+            try:
+                tick(fn.__name__)
+            except OSError:
+                if not kwargs.get("ignore_errors"):
+                    raise
             state["inside"] += whole  # a folder removed whole is one step: what matters is before and after
             try:
                 return fn(*args, **kwargs)
@@ -162,6 +168,7 @@ def _count_from_publish(step: int) -> None:
 
     def arming(fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            Path(f".published-by-{fn.__name__}").touch()  # the sweep checks which way it published
             state["armed"] = True
             return fn(*args, **kwargs)
         return wrapper
@@ -172,7 +179,7 @@ def _count_from_publish(step: int) -> None:
 
     def opening(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         if any(c in mode for c in "wax+"):
-            tick()
+            tick("open")
         return real_open(file, mode, *args, **kwargs)
 
     io.open = builtins.open = opening  # type: ignore[assignment]
@@ -193,22 +200,18 @@ def sweep(tmp_path: Path, base: Path, arm: Callable[[], None], full_copy: bool) 
     """Kill the build at every step of its publish; after each kill, a failing check, a failing build
     and a good build each leave a complete output, the old or the new, and finally the new."""
     old = tree_hash(base / "out")
-    reference = tmp_path / "reference"
-    shutil.copytree(base, reference, symlinks=True)
-    if full_copy:
-        shutil.rmtree(reference / ".allyreport-cache")
-    assert build(reference).returncode == 0
-    new = tree_hash(reference / "out")
+    run = copy_of(base, tmp_path, full_copy)
+    assert build(run).returncode == 0
+    new = tree_hash(run / "out")
     assert new != old
     step = 0
     while True:
         step += 1
-        run = tmp_path / f"run-{step}"
-        shutil.copytree(base, run, symlinks=True)
-        if full_copy:
-            shutil.rmtree(run / ".allyreport-cache")
+        run = copy_of(base, tmp_path, full_copy)
         if not killed_at(step, run, arm):
+            published_by(run, full_copy)
             break
+        published_by(run, full_copy)
         bad = run / "notes" / "acme" / "2026-07-09-bad.md"
         bad.write_text(BAD_NOTE)
         code, stderr = forked(run, "check")
@@ -230,12 +233,34 @@ def sweep(tmp_path: Path, base: Path, arm: Callable[[], None], full_copy: bool) 
 
 @pytest.fixture
 def changed(tmp_path: Path) -> Path:
-    """A built project whose notes then changed: the next build publishes a different output."""
-    base = project(tmp_path / "base")
-    assert build(base).returncode == 0
-    (base / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
-    (base / "notes" / "globex" / "2026-08-01.md").write_text(NOTE.format(date="2026-08-01", topic="a merger"))
-    return base
+    """A built project whose notes then changed: the next build publishes a different output. Built
+    where the sweeps run it (`copy_of`): the cache is kept only for the same output path."""
+    run = project(tmp_path / "run")
+    assert build(run).returncode == 0
+    (run / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
+    (run / "notes" / "acme" / "2026-07-09.md").write_text(NOTE.format(date="2026-07-09", topic="a merger"))
+    return run.rename(tmp_path / "base")
+
+
+def copy_of(base: Path, tmp_path: Path, full_copy: bool) -> Path:
+    """A fresh copy of `base` at the path it was built at; without its cache if `full_copy` (the
+    next build then swaps in a full copy, else it updates the output in place)."""
+    run = tmp_path / "run"
+    shutil.rmtree(run, ignore_errors=True)
+    # hard links: the output's files keep the stats the cache recorded, so only the changed account
+    # is redone (a build never writes into a file in place: it writes new ones and renames them)
+    shutil.copytree(base, run, symlinks=True, copy_function=os.link)
+    if full_copy:
+        shutil.rmtree(run / ".allyreport-cache")
+    return run
+
+
+def published_by(run: Path, full_copy: bool) -> None:
+    """The build published the way the sweep means to test (a swap, or an update in place)."""
+    marks = sorted(p.name for p in run.glob(".published-by-*"))
+    assert marks == [".published-by-publish" if full_copy else ".published-by-update"]
+    for mark in marks:
+        (run / mark).unlink()
 
 
 def test_killed_at_every_step_of_the_swap(changed: Path, tmp_path: Path) -> None:
@@ -248,6 +273,134 @@ def test_killed_at_every_step_of_the_swap_without_exchange(changed: Path, tmp_pa
 
 def test_killed_at_every_step_of_the_in_place_update(changed: Path, tmp_path: Path) -> None:
     assert sweep(tmp_path, changed, lambda: None, full_copy=False) >= 4
+
+
+# -- the fault sweep: a write that fails, a Ctrl-C, at every step of the publish ------------------
+
+PATHS = {"swap": (lambda: None, True), "swap without exchange": (no_exchange, True),
+         "in-place update": (lambda: None, False)}
+
+
+def no_space(op: str) -> None:
+    """A full disk: what needs space fails (a rename too: a folder may need one more block for a
+    new name); what frees space (unlink, rmdir, rmtree) does not."""
+    if op not in ("unlink", "remove", "rmdir", "ftruncate", "rmtree"):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def read_only_from_now(op: str) -> None:
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
+def ctrl_c(op: str) -> None:
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+# what the command says, and which output it says stands at the path
+SAYS = {
+    no_space: {"out/: no space left on device; the previous output is unchanged\n": "old",
+               "out/: no space left on device; the new output is in place, but the build cache was not saved\n": "new"},
+    ctrl_c: {"allyreport: interrupted; the previous output is unchanged\n": "old",
+             "allyreport: interrupted; the new output is in place\n": "new"},
+    read_only_from_now: {
+        "out/: read-only file system; the previous output is unchanged\n": "old",
+        "out/: read-only file system; the new output is in place, but the build cache was not saved\n": "new",
+        "out/: read-only file system; the new output is not wholly in place; "
+        "the next allyreport command finishes putting it there\n": "next"},
+}
+
+
+def faulted_at(step: int, cwd: Path, arm: Callable[[], None], act: Callable[[str], None],
+               persistent: bool) -> tuple[int, str] | None:
+    """`allyreport build` in a forked process, `act` run before its `step`th filesystem change after
+    the publish starts (and, if `persistent`, before every one after it): its exit code and
+    stderr, or None if the build finished before that step."""
+    err, reached = cwd / ".stderr", cwd / ".reached"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        code = 70
+        try:
+            os.chdir(cwd)
+            sys.stderr = open(err, "w")  # noqa: SIM115 (flushed as the child leaves)
+            arm()
+
+            def once(op: str) -> None:
+                reached.touch()
+                act(op)
+            _count_from_publish(step, once, persistent)
+            from allyreport.cli.main import main
+
+            code = main(["build", "--no-pdf", "--jobs", "1"])
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    text = err.read_text()
+    err.unlink()
+    if not reached.exists():
+        assert (os.waitstatus_to_exitcode(status), text) == (0, ""), "the build failed on its own"
+        return None
+    reached.unlink()
+    return os.waitstatus_to_exitcode(status), text
+
+
+def fault_sweep(tmp_path: Path, base: Path, path: str, act: Callable[[str], None],
+                persistent: bool = False) -> set[str]:
+    """A fault at every step of the publish: the command exits 1 (130 for Ctrl-C) with one line that
+    says which output stands at the path, and that one does; nothing is left beside it (for a
+    `persistent` fault: once the next build has put the new output in place). The outcomes
+    seen, by what the line says."""
+    arm, full_copy = PATHS[path]
+    old = tree_hash(base / "out")
+    run = copy_of(base, tmp_path, full_copy)
+    assert build(run).returncode == 0
+    hashes = {"old": old, "new": tree_hash(run / "out")}
+    seen: set[str] = set()
+    step = 0
+    while True:
+        step += 1
+        run = copy_of(base, tmp_path, full_copy)
+        result = faulted_at(step, run, arm, act, persistent)
+        published_by(run, full_copy)
+        if result is None:
+            break
+        code, stderr = result
+        says = {"": "new", **SAYS[act]}  # "": a fault that was absorbed (a folder left to remove later)
+        assert stderr in says, f"step {step}: {stderr!r}"
+        assert code == (0 if not stderr else 130 if act is ctrl_c else 1), f"step {step}"
+        stands = says[stderr]
+        seen.add(stands)
+        if stands == "next":
+            assert forked(run, "check") == (0, ""), f"step {step}"  # (its summary goes to stdout)
+            stands = "new"
+        else:
+            assert leftovers(run) in ([], [".out.lock"]) or persistent, f"step {step}"  # a lock file is taken again
+        assert tree_hash(run / "out") == hashes[stands], f"step {step}: the output is not what the message says"
+        if persistent:  # else nothing is left to finish (and the kill sweep shows what the next build does)
+            assert forked(run, "build", "--no-pdf", "--jobs", "1") == (0, ""), f"step {step}"
+            assert tree_hash(run / "out") == hashes["new"], f"step {step}"
+            assert leftovers(run) == [], f"step {step}"
+        shutil.rmtree(run)
+    print(f"{step - 1} steps: {sorted(seen)}")
+    return seen
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_disk_full_at_every_step_of_the_publish(changed: Path, tmp_path: Path, path: str) -> None:
+    assert fault_sweep(tmp_path, changed, path, no_space) == {"old", "new"}
+
+
+@pytest.mark.parametrize("path", ["swap without exchange", "in-place update"])  # (an exchange is one call)
+def test_ctrl_c_at_every_step_of_the_publish(changed: Path, tmp_path: Path, path: str) -> None:
+    """Ctrl-C waits while the output's names change: a swap, once started, is finished; an update is
+    undone before its journal is written, finished after."""
+    assert fault_sweep(tmp_path, changed, path, ctrl_c) == ({"old", "new"} if path == "in-place update" else {"new"})
+
+
+@pytest.mark.parametrize("path", ["swap without exchange", "in-place update"])  # the two that can be undone
+def test_disk_gone_read_only_at_any_step_of_the_publish(changed: Path, tmp_path: Path, path: str) -> None:
+    """Every write from that step on fails: even the undo may not complete, and the message says so."""
+    assert fault_sweep(tmp_path, changed, path, read_only_from_now, persistent=True) >= {"old", "new"}
 
 
 def test_an_output_moved_aside_by_a_killed_build_is_put_back_by_a_failing_build(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ loads). `judge` (check, levels, explain) crosses the same boundary at once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,11 +20,11 @@ from ..core.diagnostics import Diagnostic, display_path
 from ..core.progress import Progress
 from ..notes.layout import FileJob
 from ..rules.plan import Dated, future_notes
-from . import publish, workers
+from . import publish, store, workers
 from .keys import combine, global_key, template_keys
 from .memory import warm_survey
 from .publish import MARKER
-from .run import Outcome, Published, Run, review_of
+from .run import Outcome, Run, review_of
 from .state import State, exactly, load_state, records
 from .stats import Stat, StatIndex
 from .survey import Scanned, Survey, scan_files
@@ -51,22 +52,26 @@ def build(settings: Settings, options: Options, progress: Progress | None = None
     try:
         with publish.locked(options.out, real), workers.no_gc():
             publish.recover(real)  # what a killed build left halfway is finished before anything else
+            # from here on, publish.standing(real) says which output stands at the path
             return _build(settings, dataclasses.replace(options, out=real), progress or Progress(), memory)
-    except Published as done:
-        _forget(memory)
-        raise publish.fault(done.error, options.out, real, replaced=True) from done.error
     except OSError as exc:  # a full disk, a folder gone read-only: one line, and which output stands
-        _forget(memory)
-        raise publish.fault(exc, options.out, real, replaced=False) from exc
+        _failed(memory, real)
+        raise publish.fault(exc, options.out, real) from exc
     except BaseException:
-        _forget(memory)
+        _failed(memory, real)
         raise
 
 
-def _forget(memory: Memory | None) -> None:
-    """After a failed or interrupted build what a memory holds may be half updated: the next build reads the disk."""
+def _failed(memory: Memory | None, real: Path) -> None:
+    """After a failed or interrupted build: what a memory holds may be half updated (the next build
+    reads the disk), and what this build staged or printed goes, unless the next command must
+    finish the update (an interruption can land just before a stage's own clean-up)."""
     if memory is not None:
         memory.forget()
+    with contextlib.suppress(OSError):
+        if not publish.pending(real):
+            publish.remove_stale(real.parent.glob(f".{real.name}.staging-*"))
+        store.remove_stale(cache_folder(real))
 
 
 def _build(settings: Settings, options: Options, progress: Progress, memory: Memory | None) -> Outcome:
@@ -87,6 +92,7 @@ def _build(settings: Settings, options: Options, progress: Progress, memory: Mem
         memory.key, memory.templates = key, templates
     if state is not None and state.whole == whole and _same_review(options, state) \
             and (warm or exactly(out, state, survey.damaged)):
+        store.remove_stale(cache_folder(out))  # what a build that failed to clean up left (a few entries)
         index.save()
         if memory is not None and not warm:
             memory.state, memory.records = state, records(state)

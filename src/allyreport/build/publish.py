@@ -11,8 +11,8 @@ run deletes the last complete copy. How:
   first: a killed update is finished by the next command (`recover`) before anything else.
 - Stale folders of killed builds are removed only when the output path holds a complete
   output; a folder with the marker file is the only kind ever deleted or replaced.
-- One lock per output folder, named after its resolved path (so `out`, `./out/` and a
-  symlink to it are one folder), held with `flock`: a killed holder releases it.
+- What the output folder may be, and its lock, are `outfolder`'s (re-exported here: callers
+  see one interface for writing the output).
 """
 
 from __future__ import annotations
@@ -20,35 +20,44 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import json
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
-from ..core.diagnostics import display_path, escape_path
+from ..core.processes import signals_deferred
+from .outfolder import MARKER, PublishError, alive, check_output_dir, locked, resolve, shown
 
-MARKER = ".allyreport-output"
+__all__ = ["MARKER", "PublishError", "alive", "check_output_dir", "locked", "resolve", "shown"]
+
 SWAPPING = threading.Lock()  # held while the output folder changes: `serve` opens files only between publishes
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 
 
-class PublishError(Exception):
-    """A refusal to write or replace an output folder, or a fault while writing it: `where` (the
-    folder, as the user spelled it, with a trailing /) and what happened, for one line of output."""
-
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
+PREVIOUS, NEW, HALF = "previous", "new", "half"
+_STANDING: dict[Path, str] = {}  # what stands at each output path this process builds (see `standing`)
 
 
-def fault(exc: OSError, out: Path, real: Path, replaced: bool) -> PublishError:
+def standing(real: Path | None = None) -> str:
+    """What the last build (of `real`) left at its output path: the PREVIOUS output, the NEW one,
+    or HALF of an update or swap that the next command finishes (its journal is written).
+    Set at the instant the output changes, inside the block where signals wait: whatever
+    stops the build, the message it prints can say which output stands."""
+    if real is not None:
+        return _STANDING.get(real, PREVIOUS)
+    return next(reversed(_STANDING.values()), PREVIOUS)
+
+
+STANDS = {PREVIOUS: "the previous output is unchanged", NEW: "the new output is in place",
+          HALF: "the new output is not wholly in place; the next allyreport command finishes putting it there"}
+
+
+def fault(exc: OSError, out: Path, real: Path) -> PublishError:
     """The one line for a failed write (a full disk, a read-only or vanished folder), naming the
-    folder, and which output stands: the new one when it was already in place, else the old."""
+    folder, and which output stands (`standing`): the old one, the new one, or half of one."""
     code = exc.errno or 0
     reason = ("no space left on device" if code in (errno.ENOSPC, errno.EDQUOT)
               else (exc.strerror or str(exc)).lower())
@@ -56,67 +65,14 @@ def fault(exc: OSError, out: Path, real: Path, replaced: bool) -> PublishError:
     names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if n]
     if names and not any(Path(os.path.abspath(n)).is_relative_to(real.parent) for n in names):
         where = shown(Path(names[-1]))  # not beside the output: name the file that failed
-    if replaced:
+    stands = standing(real)
+    if stands == NEW:
         return PublishError(where, f"{reason}; the new output is in place, but the build cache was not saved")
+    if stands == HALF:
+        return PublishError(where, f"{reason}; {STANDS[HALF]}")
     if real.is_dir():
-        return PublishError(where, f"{reason}; the previous output is unchanged")
+        return PublishError(where, f"{reason}; {STANDS[PREVIOUS]}")
     return PublishError(where, f"{reason}; nothing was written")
-
-
-def resolve(out: Path) -> Path:
-    """The folder the output really is: symlinks followed, so the swap happens inside a
-    symlink's target and the link itself is never replaced."""
-    real = Path(os.path.realpath(out))
-    if real.is_symlink():
-        raise PublishError(f"{shown(out)}/", "a symbolic link that cannot be followed (a loop?); "
-                           "point it at a folder or choose another --out")
-    return real
-
-
-def shown(path: Path) -> str:
-    """A path as messages print it (control and bidi characters escaped), without a trailing /."""
-
-
-    return escape_path(display_path(path)).rstrip("/") or "."
-
-
-def check_output_dir(out: Path, notes: Path, templates: Path | None = None) -> Path:
-    """Every reason to refuse the output folder, checked before anything is written; its resolved path."""
-    real, notes_r = resolve(out), notes.resolve()
-    name = f"{shown(out)}/"
-    if real in {Path("/"), Path.home().resolve()}:
-        raise PublishError(name, "refusing to use it as the output folder (it is the root or home folder)")
-    if real == notes_r or real.is_relative_to(notes_r) or notes_r.is_relative_to(real):
-        raise PublishError(name, f"the output folder overlaps the notes folder {shown(notes)}/; choose another --out")
-    if templates is not None:
-        t = templates.resolve()
-        if real == t or t.is_relative_to(real) or real.is_relative_to(t):
-            raise PublishError(name, f"the output folder overlaps the templates folder {shown(templates)}/")
-    if (real / ".git").exists():
-        raise PublishError(name, "the output folder contains .git; refusing to replace it")
-    if real.exists() and (not real.is_dir() or (any(real.iterdir()) and not (real / MARKER).exists())):
-        raise PublishError(name, "exists and was not created by allyreport; refusing to replace it "
-                           "(remove it or choose another --out)")
-    _check_writable(out, real)
-    return real
-
-
-def _check_writable(out: Path, real: Path) -> None:
-    """The folder the output is made in, and every folder of the present output (a build may
-    replace or delete any file in it), must be writable."""
-    parent = real.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    folders = [(parent, out.parent if parent == real.parent else parent)]
-    if real.is_dir():
-        for dirpath, _, _ in os.walk(real):
-            rel = os.path.relpath(dirpath, real)
-            folders.append((Path(dirpath), out if rel == "." else out / rel))
-    for folder, name in folders:
-        if not os.access(folder, os.W_OK | os.X_OK):
-            read_only = os.statvfs(folder).f_flag & os.ST_RDONLY
-            why = "a read-only file system" if read_only else "not writable (permission denied)"
-            raise PublishError(f"{shown(name)}/", f"{why}; a build must write there. Nothing was changed")
 
 
 # -- the journal: how to finish what a killed build started --------------------------------------
@@ -146,7 +102,16 @@ def pending(out: Path) -> bool:
 
 def recover(out: Path) -> None:
     """Finish what a killed build left halfway: an update or a swap (see `update`, `publish`); put
-    back an output a build of an older allyreport left moved aside. Runs under the lock."""
+    back an output a build of an older allyreport left moved aside. Runs under the lock. What
+    then stands is, for the build that follows, the previous output (or HALF, if this failed)."""
+    try:
+        _recover(out)
+    finally:
+        _STANDING.pop(out, None)
+        _STANDING[out] = HALF if pending(out) else PREVIOUS
+
+
+def _recover(out: Path) -> None:
     journal = _journal(out)
     journal.with_name(journal.name + ".tmp").unlink(missing_ok=True)  # never acted on: the rename did not happen
     if journal.exists():
@@ -204,21 +169,31 @@ def remove_stale(folders: Iterable[Path]) -> None:
 
 def publish(stage: Path, out: Path) -> None:
     """Swap the staged output in. Readers, and a build killed at any instant, see the old or the
-    new output at `out`, never half of one and never none."""
-    with SWAPPING:
-        _swap(stage, out)
+    new output at `out`, never half of one and never none; a build that fails or is interrupted
+    in the middle leaves the old one (or, if the swap was done, the new one: `standing` says)."""
+    with SWAPPING, signals_deferred():
+        old = _swap(stage, out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
-def _swap(stage: Path, out: Path) -> None:
+def _swap(stage: Path, out: Path) -> Path:
+    """The swap; the folder left holding the old output, to delete."""
     if not out.exists():
         os.rename(stage, out)  # nothing to replace: one atomic rename
-        return
+        _STANDING[out] = NEW
+        return stage
     if _exchange(stage, out):  # the two names swapped at once; `stage` now holds the old output
-        shutil.rmtree(stage, ignore_errors=True)
-        return
+        _STANDING[out] = NEW
+        return stage
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     _write_journal(out, {"stage": stage.name, "old": old.name})
-    _finish_swap(_journal(out), stage, old, out)
+    _STANDING[out] = HALF
+    try:
+        _finish_swap(_journal(out), stage, old, out)
+    except BaseException:
+        _undo_swap(_journal(out), stage, old, out)
+        raise
+    return old
 
 
 def _finish_swap(journal: Path, stage: Path, old: Path, out: Path) -> None:
@@ -230,8 +205,22 @@ def _finish_swap(journal: Path, stage: Path, old: Path, out: Path) -> None:
         os.rename(stage, out)
     if not out.exists() and old.exists():  # the new output never existed whole: keep the old
         os.rename(old, out)
+    if not stage.exists():
+        _STANDING[out] = NEW
     journal.unlink()
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _undo_swap(journal: Path, stage: Path, old: Path, out: Path) -> None:
+    """After a failed rename of `_finish_swap`: the old output back at `out`, the journal gone;
+    if that fails too, the journal stays for the next command to finish the swap."""
+    with contextlib.suppress(OSError):
+        if standing(out) == NEW:  # only removing the journal failed: the new output stands
+            return
+        if not out.exists() and old.exists():
+            os.rename(old, out)
+        journal.unlink()
+        _STANDING[out] = PREVIOUS
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -254,105 +243,105 @@ def discard(stage: Path) -> None:
 
 # -- the in-place update -------------------------------------------------------------------------
 
+KEPT = ".allyreport-previous"  # in the staging folder: the files an update replaces or deletes, hard-linked
+
 
 def update(stage: Path, out: Path, moves: list[str], drop: list[str]) -> None:
     """Move the staged files into `out` over their old versions, and delete `drop`: for a build that
-    changed a few files of thousands, instead of swapping in a full copy. The folders are made
-    and a journal is written first; from then on only renames and unlinks remain, which need no
-    disk space, and a build killed halfway through is finished by the next command (`recover`)."""
+    changed a few files of thousands, instead of swapping in a full copy. First, with `out`
+    untouched but for new empty folders, the files to be replaced or deleted are hard-linked
+    aside (the undo) and a journal is written; from then on only renames and unlinks remain,
+    which need no disk space. A build killed halfway through is finished by the next command
+    (`recover`); one that fails halfway puts the previous files back (`_undo_update`)."""
+    made = _make_folders(out, moves)
+    try:
+        _keep(stage, out, [*moves, *drop])
+        with SWAPPING, signals_deferred():
+            _write_journal(out, {"stage": stage.name, "out": out.name, "moves": moves, "drop": drop})
+            _STANDING[out] = HALF
+            try:
+                _moves(stage, out, moves, drop)
+                _STANDING[out] = NEW
+                _journal(out).unlink()
+            except BaseException:
+                _undo_update(stage, out, moves, drop)
+                raise
+    except BaseException:
+        if standing(out) == PREVIOUS:
+            _remove_folders(made)
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _make_folders(out: Path, moves: list[str]) -> list[Path]:
+    """The folders of `out` that the moved files need and it lacks, made; the ones made, deepest last."""
+    made: list[Path] = []
     for folder in sorted({os.path.dirname(name) for name in moves} - {""}):
-        (out / folder).mkdir(parents=True, exist_ok=True)
-    _write_journal(out, {"stage": stage.name, "out": out.name, "moves": moves, "drop": drop})
-    _apply(_journal(out))
+        missing = [p for p in [out / folder, *(out / folder).parents] if p.is_relative_to(out) and not p.exists()]
+        for path in reversed(missing):
+            path.mkdir()
+            made.append(path)
+    return made
+
+
+def _remove_folders(made: list[Path]) -> None:
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _keep(stage: Path, out: Path, names: list[str]) -> None:
+    """Hard links, in the staging folder, to the files of `out` that the update replaces or deletes."""
+    for name in names:
+        if os.path.lexists(out / name):
+            target = stage / KEPT / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / name, target, follow_symlinks=False)
+
+
+def _undo_update(stage: Path, out: Path, moves: list[str], drop: list[str]) -> None:
+    """After a failed rename or unlink of an update: each file moved in goes back to the staging
+    folder, and the file it replaced (or that was deleted) comes back from its hard link; then
+    the journal goes. Each step leaves what `recover` finishes the same way: if the undo fails
+    too, the journal stays, and the next command completes the update instead."""
+    kept = stage / KEPT
+    with contextlib.suppress(OSError):
+        if standing(out) == NEW:  # only removing the journal failed: the new output stands
+            return
+        for name in moves:
+            if not os.path.lexists(stage / name) and os.path.lexists(out / name):
+                os.rename(out / name, stage / name)
+            if os.path.lexists(kept / name) and not os.path.lexists(out / name):
+                os.rename(kept / name, out / name)
+        for name in drop:
+            if os.path.lexists(kept / name) and not os.path.lexists(out / name):
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(kept / name, out / name)
+        _journal(out).unlink()
+        _STANDING[out] = PREVIOUS
 
 
 def _apply(journal: Path) -> None:
-    with SWAPPING:
-        _moves(journal)
-
-
-def _moves(journal: Path) -> None:
+    """Finish the update a killed build left (its journal)."""
     data = json.loads(journal.read_text("utf-8"))
     stage, out = journal.parent / data["stage"], journal.parent / data["out"]
-    for name in data["moves"]:
+    with SWAPPING:
+        _moves(stage, out, data["moves"], data["drop"])
+        journal.unlink()
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _moves(stage: Path, out: Path, moves: list[str], drop: list[str]) -> None:
+    for name in moves:
         source, target = stage / name, out / name
-        if not source.exists():  # moved before the interruption
+        if not os.path.lexists(source):  # moved before the interruption
             continue
         try:
             os.replace(source, target)
         except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
-    for name in data["drop"]:
+    for name in drop:
         (out / name).unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # a folder left empty goes too, as a fresh build would not make it
             (out / name).parent.rmdir()
-    journal.unlink()
-    shutil.rmtree(stage, ignore_errors=True)
-
-
-# -- the lock ------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def locked(out: Path, real: Path | None = None) -> Iterator[None]:
-    """One build at a time per output folder (`real`: its resolved path, which names the lock). The
-    lock is an flock: the kernel releases it when its holder dies, however it dies."""
-    real = real or resolve(out)
-    if real in _HELD:  # re-entrant within one process (a long-running server holds it throughout)
-        yield
-        return
-    lock = real.parent / f".{real.name}.lock"
-    real.parent.mkdir(parents=True, exist_ok=True)
-    fd = _take(lock, out)
-    _HELD.add(real)
-    try:
-        yield
-    finally:
-        _HELD.discard(real)
-        lock.unlink(missing_ok=True)  # while still held: whoever waits on this file sees it is gone
-        os.close(fd)
-
-
-_HELD: set[Path] = set()
-
-
-def _take(lock: Path, out: Path) -> int:
-    while True:
-        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = _read_pid(fd)
-            os.close(fd)
-            raise PublishError(f"{shown(out)}/", f"another allyreport build (pid {pid or '?'}) is writing it; "
-                               f"wait for it to finish (lock: {shown(lock)})") from None
-        try:
-            if os.fstat(fd).st_ino != os.stat(lock).st_ino:
-                raise FileNotFoundError
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
-            return fd
-        except FileNotFoundError:  # its holder removed it as we opened it: take the next one
-            os.close(fd)
-        except BaseException:
-            lock.unlink(missing_ok=True)
-            os.close(fd)
-            raise
-
-
-def _read_pid(fd: int) -> int | None:
-    try:
-        return int(os.pread(fd, 32, 0).decode().strip() or 0) or None
-    except (OSError, ValueError):
-        return None
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

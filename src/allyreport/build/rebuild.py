@@ -32,7 +32,7 @@ from . import publish, store
 from .account import Shared, parse_in, portfolio_verdicts, run_accounts
 from .portfolio import Made, make_portfolio
 from .publish import MARKER
-from .run import NOTHING, Outcome, Published, Run, Work, nothing, review_of
+from .run import NOTHING, Outcome, Run, Work, nothing, review_of
 from .state import AccountRecord, Judged, State, files_in, link_into, only_recorded, published_stats, records, save_state
 
 
@@ -123,13 +123,7 @@ def rebuild(run: Run) -> Outcome:
     finally:
         shutil.rmtree(work.prints, ignore_errors=True)
         run.progress.done()
-    try:
-        remember(run, work, judged, (reused, made, kept), outcome)
-    except OSError as exc:
-        raise Published(exc) from exc
-    except BaseException as exc:  # interrupted: say which output stands (cli.main)
-        exc.add_note("published")
-        raise
+    remember(run, work, judged, (reused, made, kept), outcome)  # a fault from here on: the new output stands
     return outcome
 
 

@@ -70,14 +70,6 @@ class Outcome:
         return (self.project is not None or self.reused) and not errors_only(self.diagnostics)
 
 
-class Published(Exception):
-    """A write failed after the new output was in place (saving the cache)."""
-
-    def __init__(self, error: OSError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 @dataclass(frozen=True)
 class Run:
     """One build of one output folder, as the survey left it."""

@@ -231,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exit as stop:
         return stop.code
     except (KeyboardInterrupt, Terminated) as exc:  # one line, whichever worker was busy
-        stands = "the new output is in place" if "published" in getattr(exc, "__notes__", ()) \
-            else "the previous output is unchanged"
+        from ..build.publish import STANDS, standing
+
+        stands = STANDS[standing()]  # set as the output changed: true whenever the interruption came
         how, code = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
         release_workers()
         print(f"allyreport: {how}; {stands}", file=sys.stderr)

@@ -4,7 +4,9 @@ A terminal's Ctrl-C goes to the whole process group, a CI timeout's SIGTERM or S
 command alone. Either way the command ends with one line (see cli.main) and its workers with
 it: they ignore SIGINT (the parent decides, and stops them), take the parent's death as their
 own (Linux `PR_SET_PDEATHSIG`), and are started with those signals blocked, so that a signal
-arriving while a worker starts up cannot print a traceback from inside it.
+arriving while a worker starts up cannot print a traceback from inside it. While the output
+folder changes, the command itself holds them back (`signals_deferred`): an interruption
+lands before or after the change, never in the middle of it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterator
 
 PR_SET_PDEATHSIG = 1
@@ -40,6 +43,31 @@ def signals_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM received in the block are acted on when it ends (their handlers, which
+    raise, run then): for the few renames that change the output folder, so that what the
+    command then says stands at the output path (see build.publish) is true. Python runs signal
+    handlers in the main thread only, whichever thread the kernel picked; from another thread
+    (a server publishing) the block is left as is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    saved = {s: signal.getsignal(s) for s in sorted(_SIGNALS)}
+    for s, handler in saved.items():
+        if handler is not None:  # None: installed outside Python, left alone
+            signal.signal(s, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            if handler is not None:
+                signal.signal(s, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def as_worker(parent: int) -> None:
