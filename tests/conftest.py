@@ -9,13 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .support import NotesWriter, write_files
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "notes"
@@ -98,29 +99,13 @@ def _fixed_today() -> Iterator[None]:
         yield
 
 
-NotesWriter = Callable[[dict[str, str | bytes]], Path]
-
-
 @pytest.fixture
 def write_notes(tmp_path: Path) -> NotesWriter:
     """Write {relative path: text} under tmp_path/notes and return that folder.
 
     Text is dedented, so notes can be written inline in the test, indented like code.
     """
-
-    def write(files: dict[str, str | bytes]) -> Path:
-        root = tmp_path / "notes"
-        root.mkdir(exist_ok=True)
-        for rel, content in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(textwrap.dedent(content).lstrip("\n"), "utf-8")
-        return root
-
-    return write
+    return lambda files: write_files(tmp_path / "notes", files)
 
 
 def subprocess_env() -> dict[str, str]:

@@ -7,7 +7,6 @@ through the real CLI in a subprocess.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ from allyreport.config.options import Options
 from allyreport.config.settings import Settings, SettingsSpec
 
 from .conftest import NotesWriter, run_cli
-from .test_publish import NOTE, small_notes
+from .support import NOTE, small_notes, tree_hash
 
 REUSED = "; all 2 unchanged"
 
@@ -33,27 +32,22 @@ def build(cwd: Path, out: str = "out", *extra: str) -> str:
     return result.stdout.strip()
 
 
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def fresh(cwd: Path, *extra: str) -> dict[str, str]:
     shutil.rmtree(cwd / "fresh", ignore_errors=True)
     forget(cwd / "fresh")
     build(cwd, "fresh", *extra)
-    return tree(cwd / "fresh")
+    return tree_hash(cwd / "fresh")
 
 
 def test_nothing_changed_reuses_the_output_byte_for_byte(write_notes: NotesWriter, tmp_path: Path) -> None:
     small_notes(write_notes)
     first = build(tmp_path)
     assert not first.endswith(REUSED)
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     second = build(tmp_path)
     assert second.startswith("built 2 accounts for 2026Q3: 6 pages, 0 PDFs in out/ (")
     assert second.endswith(REUSED)
-    assert tree(tmp_path / "out") == before == fresh(tmp_path)
+    assert tree_hash(tmp_path / "out") == before == fresh(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == []
 
 
@@ -115,10 +109,10 @@ def test_each_change_rebuilds_exactly_what_a_fresh_build_gives(write_notes: Note
                                                                 case: str) -> None:
     notes = small_notes(write_notes)
     build(tmp_path)
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     extra = CHANGES[case](notes, tmp_path)
     assert not build(tmp_path, "out", *extra).endswith(REUSED)
-    after = tree(tmp_path / "out")
+    after = tree_hash(tmp_path / "out")
     assert after != before
     assert after == fresh(tmp_path, *extra)
 
@@ -130,7 +124,7 @@ def test_a_rules_file_change_invalidates(write_notes: NotesWriter, tmp_path: Pat
     assert build(tmp_path).endswith(REUSED)
     (tmp_path / "firm.yaml").write_text("insights:\n  - key: single-threaded\n    enabled: true\n", "utf-8")
     assert not build(tmp_path).endswith("unchanged")
-    assert tree(tmp_path / "out") == fresh(tmp_path)
+    assert tree_hash(tmp_path / "out") == fresh(tmp_path)
 
 
 def test_an_edited_template_file_invalidates(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -145,23 +139,23 @@ def test_an_edited_template_file_invalidates(write_notes: NotesWriter, tmp_path:
 def test_an_output_edited_by_hand_is_rebuilt(write_notes: NotesWriter, tmp_path: Path) -> None:
     small_notes(write_notes)
     build(tmp_path)
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     (tmp_path / "out" / "index.html").write_text("scribbled", "utf-8")
     assert build(tmp_path).endswith("; 2 unchanged")  # the accounts' pages were intact: reused
-    assert tree(tmp_path / "out") == before
+    assert tree_hash(tmp_path / "out") == before
 
 
 def test_a_failed_build_then_a_revert_serves_the_intact_output(write_notes: NotesWriter, tmp_path: Path) -> None:
     notes = small_notes(write_notes)
     build(tmp_path)
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     bad = notes / "acme" / "2026-07-09-bad.md"
     bad.write_text("---\ndate: 2026-07-09\ncontext: nonsense\n---\n", "utf-8")
     failed = run_cli("build", "--notes", "notes", "--out", "out", "--no-pdf", cwd=tmp_path)
     assert failed.returncode == 1
     bad.unlink()
     assert build(tmp_path).endswith(REUSED)
-    assert tree(tmp_path / "out") == before
+    assert tree_hash(tmp_path / "out") == before
 
 
 def test_the_key_covers_version_and_every_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,7 +182,7 @@ def test_the_key_covers_version_and_every_option(tmp_path: Path, monkeypatch: py
 def test_a_file_added_to_the_output_by_hand_is_dropped(write_notes: NotesWriter, tmp_path: Path) -> None:
     small_notes(write_notes)
     build(tmp_path)
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     (tmp_path / "out" / "stray.html").write_text("mine", "utf-8")
     assert build(tmp_path).endswith("; 2 unchanged")
-    assert tree(tmp_path / "out") == before
+    assert tree_hash(tmp_path / "out") == before

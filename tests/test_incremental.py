@@ -17,8 +17,7 @@ import pytest
 from allyreport.build import publish
 
 from .conftest import NotesWriter, run_cli
-from .test_cache import tree
-from .test_publish import ACCOUNT, NOTE, small_notes
+from .support import ACCOUNT, NOTE, small_notes, tree_hash
 
 
 def build(cwd: Path, *extra: str) -> str:
@@ -37,7 +36,7 @@ def from_scratch(cwd: Path, scratch: Path, *extra: str) -> dict[str, str]:
     if (cwd / "custom").exists():
         shutil.copytree(cwd / "custom", scratch / "custom")
     build(scratch, *extra)
-    return tree(scratch / "out")
+    return tree_hash(scratch / "out")
 
 
 def settle() -> None:
@@ -69,7 +68,7 @@ def test_one_edited_note_redoes_only_its_account(write_notes: NotesWriter, tmp_p
     for name in ("accounts/acme.html", "plans/acme.html"):
         assert after[name] != before[name], name
     assert "We argued about" in (tmp_path / "out" / "accounts" / "acme.html").read_text("utf-8")
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
 
 
 def test_a_note_in_a_later_quarter_moves_every_account(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -79,7 +78,7 @@ def test_a_note_in_a_later_quarter_moves_every_account(write_notes: NotesWriter,
     line = build(tmp_path, "--no-pdf")
     assert line.startswith("built 2 accounts for 2026Q4: ")
     assert "unchanged" not in line  # every account is judged for the new quarter
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
 
 
 def test_a_misleading_glance_at_the_dates_is_corrected(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -108,7 +107,7 @@ def test_with_pdfs_only_the_changed_accounts_documents_are_printed(write_notes: 
     assert before["pdf/acme-review.pdf"] == after["pdf/acme-review.pdf"]
     assert before["pdf/acme-plan.pdf"] == after["pdf/acme-plan.pdf"]
     assert before["pdf/globex-review.pdf"] != after["pdf/globex-review.pdf"]
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch")
 
 
 def _edit(notes: Path, rng: random.Random) -> None:
@@ -190,7 +189,7 @@ def test_any_sequence_of_edits_builds_what_a_fresh_build_gives(write_notes: Note
         settle()  # the notes not edited now are trusted by their stats
         edit(notes, rng)
         build(tmp_path, "--no-pdf", "--jobs", "2")
-        assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf"), \
+        assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf"), \
             f"step {step}: {edit.__name__}"
 
 
@@ -238,7 +237,7 @@ def test_a_damaged_cache_costs_time_never_correctness(write_notes: NotesWriter, 
         path.write_bytes(data[: len(data) // 2])  # cut short, as a full disk or a crash would
     victim.write_text(victim.read_text("utf-8").replace("We argued about", "We agreed on"), "utf-8")
     assert build(tmp_path, "--no-pdf").startswith("built 2 accounts for 2026Q3: ")
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
 
 
 SHIPPED = Path(__file__).resolve().parents[1] / "src" / "allyreport" / "templates"
@@ -266,7 +265,7 @@ def test_a_template_edit_redoes_what_depends_on_it(write_notes: NotesWriter, tmp
     else:
         assert line.endswith("; 2 unchanged")
         assert after["accounts/acme.html"] == before["accounts/acme.html"]
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf", "--templates", "custom")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf", "--templates", "custom")
 
 
 def test_a_pdf_stylesheet_edit_reprints_every_pdf(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -280,7 +279,7 @@ def test_a_pdf_stylesheet_edit_reprints_every_pdf(write_notes: NotesWriter, tmp_
     assert "unchanged" not in build(tmp_path, "--templates", "custom")
     after = stats(tmp_path / "out")
     assert all(after[name] != before[name] for name in before if name.startswith("pdf/"))
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--templates", "custom")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--templates", "custom")
 
 
 INTERRUPTED_UPDATE = (
@@ -322,11 +321,11 @@ def test_a_build_killed_while_updating_in_place_is_finished_by_the_next(write_no
     assert (tmp_path / ".out.journal").exists()  # the update is owed, and its staged files kept
     expected = from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
     publish.recover(tmp_path / "out")  # what the next build does first: the output is the new one
-    assert tree(tmp_path / "out") == expected
+    assert tree_hash(tmp_path / "out") == expected
     build(tmp_path, "--no-pdf")
     assert not (tmp_path / ".out.journal").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.staging-")]
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
 
 
 def test_a_deleted_account_stays_deleted_through_later_builds(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -344,7 +343,7 @@ def test_a_deleted_account_stays_deleted_through_later_builds(write_notes: Notes
     settle()  # the listing recorded after the deletion is now trusted: the deleted account must not come back
     victim.write_text(victim.read_text("utf-8") + "\nAnd more.\n", "utf-8")
     assert build(tmp_path, "--no-pdf").startswith("built 2 accounts for 2026Q3: ")
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
 
 
 # -- the as-of date: the same day gives the same bytes; a later day redoes what depends on it ------
@@ -357,7 +356,7 @@ def test_the_same_as_of_date_gives_byte_identical_output_and_a_later_one_redoes_
     settle()
     first = build(tmp_path, "--as-of", "2026-11-15")
     assert first.startswith("built 2 accounts for 2026Q4: ")
-    same = tree(tmp_path / "out")
+    same = tree_hash(tmp_path / "out")
     assert same == from_scratch(tmp_path, tmp_path / "scratch", "--as-of", "2026-11-15")  # byte for byte, PDFs too
     before = stats(tmp_path / "out")
     assert build(tmp_path, "--as-of", "2026-11-15").endswith("; all 2 unchanged")
@@ -368,7 +367,7 @@ def test_the_same_as_of_date_gives_byte_identical_output_and_a_later_one_redoes_
     assert [name for name in before if after[name] == before[name]] == [".allyreport-output"]  # all redone
     page = (tmp_path / "out" / "accounts" / "acme.html").read_text("utf-8")
     assert "2026Q4 so far: 1 October to 16 November 2026" in page
-    assert tree(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--as-of", "2026-11-16")
+    assert tree_hash(tmp_path / "out") == from_scratch(tmp_path, tmp_path / "scratch", "--as-of", "2026-11-16")
 
 
 def test_a_later_day_redoes_nothing_for_a_quarter_that_is_over(write_notes: NotesWriter, tmp_path: Path) -> None:

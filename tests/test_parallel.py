@@ -3,7 +3,6 @@ give exactly what one process gives, and report the same first error."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -16,11 +15,7 @@ from allyreport.core.diagnostics import Diagnostic
 from allyreport.notes import loader
 
 from .conftest import run_cli
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+from .support import tree_hash
 
 
 def test_slices_are_contiguous_ordered_and_cover_everything() -> None:
@@ -58,4 +53,4 @@ def test_a_build_with_two_jobs_is_byte_identical_to_one(tmp_path: Path) -> None:
         result = run_cli("build", "--notes", "notes", "--out", f"out{jobs}", "--no-pdf", "--jobs", jobs, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(f"built 120 accounts for 2026Q3: 242 pages, 0 PDFs in out{jobs}/ (")
-    assert tree(tmp_path / "out1") == tree(tmp_path / "out2")
+    assert tree_hash(tmp_path / "out1") == tree_hash(tmp_path / "out2")

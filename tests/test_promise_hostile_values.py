@@ -4,12 +4,12 @@ hidden; what the layout skips is skipped at every depth; paths print escaped."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 
 from .conftest import NotesWriter, run_cli
+from .support import tree_hash
 
 ACCOUNT = """\
 ---
@@ -31,11 +31,6 @@ opened_by: us
 ---
 {body}
 """
-
-
-def tree_hash(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def built(write_notes: NotesWriter, tmp_path: Path, files: dict[str, str | bytes]) -> dict[str, str]:

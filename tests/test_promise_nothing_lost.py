@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import errno
-import hashlib
 import io
 import os
 import shutil
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 
 from .conftest import run_cli
+from .support import lock_held, tree_hash
 
 ACCOUNT = """\
 ---
@@ -48,11 +48,6 @@ We discussed their {topic}.
 """
 
 BAD_NOTE = "---\ndate: 2026-07-09\ncontext: nonsense\n---\n"
-
-
-def tree_hash(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -530,8 +525,7 @@ def test_two_spellings_of_one_output_folder_take_one_lock(tmp_path: Path) -> Non
     before = tree_hash(root / "out")
     (root / "link").symlink_to("out")
     (root / "notes" / "acme" / "2026-07-08.md").write_text(NOTE.format(date="2026-07-08", topic="pricing"))
-    holder = hold_lock(root / ".out.lock")
-    try:
+    with lock_held(root / ".out.lock") as holder:
         for spelling in ("./out/", "link", str(root / "out")):
             result = build(root, "--out", spelling)
             shown = "link" if spelling == "link" else "out"
@@ -539,21 +533,6 @@ def test_two_spellings_of_one_output_folder_take_one_lock(tmp_path: Path) -> Non
             assert result.stderr == (f"{shown}/: another allyreport build (pid {holder.pid}) is writing it; "
                                      "wait for it to finish (lock: .out.lock)\n")
             assert tree_hash(root / "out") == before
-    finally:
-        holder.kill()
-        holder.wait()
-
-
-def hold_lock(lock: Path) -> subprocess.Popen[bytes]:
-    """A process that holds `lock` as a build does (an flock, its pid inside) until killed."""
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, os, sys, time\n"
-        f"fd = os.open({str(lock)!r}, os.O_CREAT | os.O_RDWR)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, str(os.getpid()).encode())\n"
-        "print('held', flush=True); time.sleep(60)\n")], stdout=subprocess.PIPE)
-    assert holder.stdout is not None
-    assert holder.stdout.readline() == b"held\n"
-    return holder
 
 
 @pytest.fixture

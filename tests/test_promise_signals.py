@@ -4,7 +4,6 @@ resource tracker) outlives the command, whether it is stopped, terminated or kil
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import subprocess_env
+from .support import tree_hash
 
 ACCOUNT = "---\naccount: {name}\nowner: Jo Park\nstakeholders:\n  - name: Dana Reyes\n    role: COO\n---\nAbout {name}.\n"
 NOTE = ("---\ndate: {date}\nwith: [Dana Reyes]\ncontext: strategy\nopened_by: us\n"
@@ -32,11 +32,6 @@ def project(root: Path, accounts: int, notes: int) -> Path:
             day = f"2026-{1 + n % 9:02d}-{1 + n % 28:02d}"
             (folder / f"{day}-n{n}.md").write_text(NOTE.format(date=day, n=n))
     return root
-
-
-def tree_hash(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def group(pgid: int) -> list[int]:

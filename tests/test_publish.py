@@ -3,7 +3,6 @@ what allyreport did not create. Builds run through the real CLI in a subprocess.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import signal
 import subprocess
@@ -14,43 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import NotesWriter, run_cli
-
-ACCOUNT = """\
----
-account: {name}
-owner: Jo Park
-stakeholders:
-  - name: Dana Reyes
-    role: COO
----
-Where {name} is heading.
-"""
-
-NOTE = """\
----
-date: {date}
-with: [Dana Reyes]
-context: {context}
-opened_by: us
-trust: {{reliability: 7, credibility: 7, intimacy: 6, self_orientation: 3}}
----
-We discussed their {context}.
-"""
-
-
-def small_notes(write_notes: NotesWriter, accounts: tuple[str, ...] = ("acme", "globex")) -> Path:
-    files: dict[str, str | bytes] = {}
-    for slug in accounts:
-        files[f"{slug}/account.md"] = ACCOUNT.format(name=slug.title())
-        for i, (day, context) in enumerate([("2026-04-02", "problem"), ("2026-05-06", "strategy"),
-                                            ("2026-06-10", "strategy"), ("2026-07-08", "service")]):
-            files[f"{slug}/{day}-n{i}.md"] = NOTE.format(date=day, context=context)
-    return write_notes(files)
-
-
-def tree_hash(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+from .support import lock_held, small_notes, tree_hash
 
 
 def build(cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -113,22 +76,9 @@ def test_refuses_dangerous_output_folders(write_notes: NotesWriter, tmp_path: Pa
         assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
 
 
-def hold_lock(lock: Path) -> subprocess.Popen[bytes]:
-    """A process that holds `lock` as a build does (an flock, its pid inside) until killed."""
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, os, sys, time\n"
-        f"fd = os.open({str(lock)!r}, os.O_CREAT | os.O_RDWR)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, str(os.getpid()).encode())\n"
-        "print('held', flush=True); time.sleep(60)\n")], stdout=subprocess.PIPE)
-    assert holder.stdout is not None
-    assert holder.stdout.readline() == b"held\n"
-    return holder
-
-
 def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWriter, tmp_path: Path) -> None:
     small_notes(write_notes)
-    holder = hold_lock(tmp_path / ".out.lock")
-    try:
+    with lock_held(tmp_path / ".out.lock") as holder:
         started = time.monotonic()
         result = build(tmp_path)
         assert result.returncode == 1
@@ -136,9 +86,6 @@ def test_second_build_fails_fast_while_first_holds_the_lock(write_notes: NotesWr
                                  "wait for it to finish (lock: .out.lock)\n")
         assert time.monotonic() - started < 30
         assert not (tmp_path / "out").exists()
-    finally:
-        holder.kill()
-        holder.wait()
     # The holder is gone: its stale lock is taken over.
     assert build(tmp_path).returncode == 0
 

@@ -7,7 +7,6 @@ the server generous time on a busy machine and check what it does.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -19,29 +18,11 @@ from bs4 import BeautifulSoup
 
 from allyreport.serve.server import Hosts, request_name
 
+from . import support
 from .conftest import NotesWriter, Served, run_cli
+from .support import ACCOUNT, tree_hash
 
-ACCOUNT = """\
----
-account: {name}
-owner: Jo Park
-stakeholders:
-  - name: Dana Reyes
-    role: COO
----
-Where {name} is heading.
-"""
-
-NOTE = """\
----
-date: {date}
-with: [Dana Reyes]
-context: {context}
-opened_by: us
-trust: {{reliability: 7, credibility: 7, intimacy: 6, self_orientation: 3}}
----
-{body}
-"""
+NOTE = support.NOTE.replace("We discussed their {context}.", "{body}")  # the body given by each test
 
 
 def portfolio(write_notes: NotesWriter) -> Path:
@@ -51,11 +32,6 @@ def portfolio(write_notes: NotesWriter) -> Path:
         for day, context in (("2026-05-06", "problem"), ("2026-06-10", "strategy"), ("2026-07-08", "service")):
             files[f"{slug}/{day}-meeting.md"] = NOTE.format(date=day, context=context, body=f"We met {slug} on {day}.")
     return write_notes(files)
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -88,12 +64,12 @@ def test_the_portfolio_is_served_with_the_reload_script_only_in_the_response(ser
 def test_an_edited_note_rebuilds_its_account_and_sends_the_reload_event(served: Served, tmp_path: Path) -> None:
     events = served.events()
     first = events.next()
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     note = tmp_path / "notes" / "acme" / "2026-07-08-meeting.md"
     note.write_text(NOTE.format(date="2026-07-08", context="service", body="They asked for a second opinion."), "utf-8")
     assert events.next() != first  # the reload event
     assert "They asked for a second opinion." in served.page("/accounts/acme.html")
-    after = tree(tmp_path / "out")
+    after = tree_hash(tmp_path / "out")
     changed = sorted(name for name in after if after[name] != before.get(name))
     assert "accounts/acme.html" in changed
     assert set(changed) <= {"accounts/acme.html", "plans/acme.html"}  # the portfolio shows nothing that changed
@@ -109,14 +85,14 @@ def test_an_edited_note_rebuilds_its_account_and_sends_the_reload_event(served: 
     shutil.copytree(tmp_path / "notes", scratch / "notes")
     fresh = run_cli("build", "--notes", "notes", "--out", "out", "--no-pdf", cwd=scratch)
     assert fresh.returncode == 0, fresh.stderr
-    assert tree(scratch / "out") == tree(tmp_path / "out")
+    assert tree_hash(scratch / "out") == tree_hash(tmp_path / "out")
 
 
 def test_a_broken_note_shows_its_problems_over_the_last_good_pages_then_recovers(served: Served,
                                                                                  tmp_path: Path) -> None:
     events = served.events()
     token = events.next()
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     note = tmp_path / "notes" / "globex" / "2026-07-08-meeting.md"
     note.write_text("---\ndate: 2026-07-08\ncontext: [strategy\n", "utf-8")  # saved half-written
     token = _changed(events, token)
@@ -127,7 +103,7 @@ def test_a_broken_note_shows_its_problems_over_the_last_good_pages_then_recovers
                                             "add a '---' line after the YAML")
     assert "We met globex on 2026-07-08." in page.get_text()  # the last good page, under the problems
     assert BeautifulSoup(served.page("/"), "html.parser").find(id="allyreport-problems") is not None
-    assert tree(tmp_path / "out") == before  # the output is the last good build's
+    assert tree_hash(tmp_path / "out") == before  # the output is the last good build's
     assert "notes/globex/2026-07-08-meeting.md:1: frontmatter is never closed" in "".join(served.err)
 
     note.write_text("---\ndate: 2026-07-08\ncontext: strategi\n---\nOops.\n", "utf-8")  # a YAML value error
@@ -222,11 +198,11 @@ def test_ctrl_c_stops_cleanly_and_leaves_the_output_intact(served: Served, tmp_p
     served.page("/")
     events = served.events()
     events.next()
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     assert served.stop(signal.SIGINT) == 0
     assert "Traceback" not in "".join(served.err)
     assert "allyreport serve: stopped" in "".join(served.out)
-    assert tree(tmp_path / "out") == before
+    assert tree_hash(tmp_path / "out") == before
     assert not (tmp_path / ".out.lock").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == []
 
