@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 from allyreport.notes.pictures import Refused, sanitise_svg
 
 from .conftest import NotesWriter, run_cli
+from .support import tree_bytes, write_files
 
 
 def png(width: int = 3, height: int = 2, shade: int = 0) -> bytes:
@@ -81,10 +83,6 @@ def build(root: Path, *more: str) -> tuple[int, str]:
     return result.returncode, result.stderr + result.stdout
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def name_of(data: bytes, ext: str) -> str:
     return f"images/acme/{hashlib.sha256(data).hexdigest()[:20]}.{ext}"
 
@@ -119,10 +117,10 @@ def test_pictures_from_the_account_folder_show_in_the_html_and_the_pdfs(write_no
 def test_the_same_notes_give_the_same_bytes(write_notes: NotesWriter) -> None:
     root = write_notes(notes_with()).parent
     assert build(root, "--no-pdf")[0] == 0
-    first = tree(root / "out")
+    first = tree_bytes(root / "out")
     (root / "out").rename(root / "first")
     assert build(root, "--no-pdf")[0] == 0
-    assert tree(root / "out") == first
+    assert tree_bytes(root / "out") == first
 
 
 REFUSED = [
@@ -146,17 +144,28 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("markdown", "message"), REFUSED, ids=[m for m, _ in REFUSED])
-def test_other_sources_fail_the_build_at_their_line_and_keep_the_output(write_notes: NotesWriter, markdown: str,
-                                                                        message: str) -> None:
-    root = write_notes(notes_with({"acme/fake.png": "<html>not a picture</html>"})).parent
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The notes with a fake PNG beside them, built once (HTML only); each refused source
+    below starts from a copy of the folder (notes, output and cache) and adds its note."""
+    root = tmp_path_factory.mktemp("refused")
+    write_files(root / "notes", notes_with({"acme/fake.png": "<html>not a picture</html>"}))
     assert build(root, "--no-pdf")[0] == 0
-    before = tree(root / "out")
-    write_notes({"acme/2026-06-01-c.md": note("2026-06-01", f"First line.\n\nSecond paragraph {markdown} here.")})
+    return root
+
+
+@pytest.mark.parametrize(("markdown", "message"), REFUSED, ids=[m for m, _ in REFUSED])
+def test_other_sources_fail_the_build_at_their_line_and_keep_the_output(built_once: Path, tmp_path: Path,
+                                                                        markdown: str, message: str) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(built_once, root, symlinks=True)
+    before = tree_bytes(root / "out")
+    write_files(root / "notes", {"acme/2026-06-01-c.md": note("2026-06-01",
+                                                              f"First line.\n\nSecond paragraph {markdown} here.")})
     code, output = build(root, "--no-pdf")
     assert code == 1
     assert f"notes/acme/2026-06-01-c.md:10: {message}" in output
-    assert tree(root / "out") == before
+    assert tree_bytes(root / "out") == before
     checked = run_cli("check", "notes", cwd=root)
     assert checked.returncode == 1
     assert f"notes/acme/2026-06-01-c.md:10: {message}" in checked.stdout + checked.stderr
