@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +34,29 @@ def chromium_or_skip() -> str:
             pytest.fail(f"{CHROMIUM} is missing but ALLYREPORT_REQUIRE_BROWSER=1 (CI must run the browser tests)")
         pytest.skip(BROWSER_HINT)
     return CHROMIUM
+
+
+# How every browser test starts Chromium: headless, and nothing it would fetch for itself.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system's Chromium for a browser test (see chromium_or_skip)."""
+    return chromium_or_skip()
+
+
+@pytest.fixture(scope="session")
+def examples_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example notes built as a user has them (a notes folder and allyreport.toml side by
+    side, HTML only), once for the session: the output folder, resolved. Read it, never write it."""
+    root = tmp_path_factory.mktemp("examples-html")
+    shutil.copytree(REPO / "notes", root / "notes")
+    shutil.copyfile(REPO / "allyreport.toml", root / "allyreport.toml")
+    result = run_cli("build", "--out", "out", "--no-pdf", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return (root / "out").resolve()
 
 
 def screenshots_dir(tmp: Path) -> Path:

@@ -6,33 +6,14 @@ under `make test`, into docs/img under `make screenshots`.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import REPO, chromium_or_skip, run_cli, screenshots_dir
+from .conftest import CHROMIUM_ARGS, screenshots_dir
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    return chromium_or_skip()
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples built as a user has them: a notes folder and allyreport.toml side by side."""
-    root = tmp_path_factory.mktemp("examples")
-    shutil.copytree(REPO / "notes", root / "notes")
-    shutil.copyfile(REPO / "allyreport.toml", root / "allyreport.toml")
-    result = run_cli("build", "--out", "out", "--no-pdf", cwd=root)
-    assert result.returncode == 0, result.stderr
-    return (root / "out").resolve()
 
 
 class Watch:
@@ -51,15 +32,15 @@ def visible_names(page: Any) -> list[str]:
     return list(page.locator("#accounts-table tbody tr:visible td:first-child").all_inner_texts())
 
 
-def test_portfolio_sorts_filters_and_links_in_a_real_browser(chromium: str, examples: Path, tmp_path: Path) -> None:
+def test_portfolio_sorts_filters_and_links_in_a_real_browser(chromium: str, examples_html: Path, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     shots = screenshots_dir(tmp_path)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        watch = Watch(page, examples)
-        page.goto((examples / "index.html").as_uri())
+        watch = Watch(page, examples_html)
+        page.goto((examples_html / "index.html").as_uri())
         assert page.locator("#filters").is_visible()
         assert visible_names(page) == ["Acme Foods", "Bluefin Retail", "Harbor Freight Lines", "Meridian Insurance",
                                        "Northwind Bank", "Oakridge Capital", "Vertex Pharma"]
@@ -87,43 +68,43 @@ def test_portfolio_sorts_filters_and_links_in_a_real_browser(chromium: str, exam
         page.select_option("#filter-insight", "")
 
         page.click("#accounts-table >> text=Northwind Bank")
-        assert page.url == (examples / "accounts" / "northwind-bank.html").as_uri()
+        assert page.url == (examples_html / "accounts" / "northwind-bank.html").as_uri()
         assert page.locator("h1").inner_text().startswith("Northwind Bank")
         assert page.locator(".verdict [data-level]").first.get_attribute("data-level") == "ally"
         page.set_viewport_size({"width": 1200, "height": 1500})
         page.screenshot(path=str(shots / "review.png"), full_page=False)
 
         page.click("header nav >> text=Relationship plan")
-        assert page.url == (examples / "plans" / "northwind-bank.html").as_uri()
+        assert page.url == (examples_html / "plans" / "northwind-bank.html").as_uri()
         assert page.locator("h1").inner_text().startswith("Northwind Bank")
         page.click("header nav >> text=Portfolio")
-        assert page.url == (examples / "index.html").as_uri()
+        assert page.url == (examples_html / "index.html").as_uri()
         browser.close()
     assert watch.errors == []
     assert watch.outside == []
     assert (shots / "portfolio.png").stat().st_size > 10_000
 
 
-def test_without_javascript_the_whole_table_shows(chromium: str, examples: Path) -> None:
+def test_without_javascript_the_whole_table_shows(chromium: str, examples_html: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(java_script_enabled=False)
-        page.goto((examples / "index.html").as_uri())
+        page.goto((examples_html / "index.html").as_uri())
         assert page.locator("#accounts-table tbody tr:visible").count() == 7
         assert not page.locator("#filters").is_visible()  # filters need the script; nothing half-works
         browser.close()
 
 
-def test_people_show_on_the_review_plan_and_portfolio_in_a_real_browser(chromium: str, examples: Path) -> None:
+def test_people_show_on_the_review_plan_and_portfolio_in_a_real_browser(chromium: str, examples_html: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        watch = Watch(page, examples)
-        page.goto((examples / "index.html").as_uri())
+        watch = Watch(page, examples_html)
+        page.goto((examples_html / "index.html").as_uri())
         coverage = page.locator("#accounts-table thead th", has_text="Coverage")
         coverage.locator("button").click()
         shares = page.locator("#accounts-table tbody tr").evaluate_all("rs => rs.map(r => r.cells[6].dataset.value)")
@@ -132,13 +113,13 @@ def test_people_show_on_the_review_plan_and_portfolio_in_a_real_browser(chromium
         gap.locator("button").click()
         gap.locator("button").click()
         assert visible_names(page)[0] == "Harbor Freight Lines"  # the largest gap: +2.5 on self-orientation
-        page.goto((examples / "accounts" / "northwind-bank.html").as_uri())
+        page.goto((examples_html / "accounts" / "northwind-bank.html").as_uri())
         people = page.locator("table.people tbody tr")
         assert people.count() == 5
         assert people.nth(1).is_visible()
         assert "left 2026-09-04" in people.nth(1).inner_text().lower()  # the tag is shown in capitals
         assert page.locator("#insight-sponsor-left").is_visible()
-        page.goto((examples / "plans" / "northwind-bank.html").as_uri())
+        page.goto((examples_html / "plans" / "northwind-bank.html").as_uri())
         assert page.locator("ul.people-moves li").first.inner_text().startswith("Sofia Brandt")
         browser.close()
     assert watch.errors == []

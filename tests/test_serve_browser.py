@@ -9,17 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, Served, chromium_or_skip
+from .conftest import CHROMIUM_ARGS, REPO, Served
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 pytestmark = pytest.mark.browser
 SECONDS = 120_000  # ms a wait may take on a busy machine; the speed itself is measured in `make bench`
-
-
-@pytest.fixture
-def chromium() -> str:
-    return chromium_or_skip()
 
 
 @pytest.fixture
@@ -41,7 +34,7 @@ def test_a_saved_note_reloads_the_open_page_with_its_new_content(chromium: str, 
     original = note.read_text("utf-8")
     base = f"http://127.0.0.1:{served.port}"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
