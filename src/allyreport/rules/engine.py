@@ -15,13 +15,12 @@ from ..core.diagnostics import Diagnostic
 from ..core.quarters import Quarter, span
 from ..notes.data import Account
 from . import metrics
-from .coverage import PEOPLE_METRICS
 from .expressions import FUNCTIONS
 from .metrics import Source, Window, gather, is_open
-from .people import ClientTrust, Judging, Person, Whitespace, client_trust_of, people, whitespace
+from .people import CLIENT_READS, ClientTrust, Judging, Person, Whitespace, client_trust_of, people, whitespace
 from .relationship import history_values
 from .ruleset import Condition, InsightRule, Level, LevelModel, RuleSet
-from .trust import Trust, trust_of
+from .trust import TRUST_READS, Trust, trust_of
 
 HISTORY_METRICS = frozenset(history_values(None, None, 0))  # previous_level, recent_best_rank, ...
 
@@ -144,7 +143,7 @@ def failure_problems(failures: Iterable[Failure]) -> list[Diagnostic]:
 
 
 class Evaluator:
-    """Holds one simpleeval instance; conditions were parsed once when the rules loaded.
+    """Holds one simpleeval instance; conditions were parsed (and most compiled) once when the rules loaded.
 
     A condition that fails to evaluate (a firm's rule dividing by a metric that is 0) is
     reported once, with how many accounts it failed for, not once per account.
@@ -166,6 +165,11 @@ class Evaluator:
         return tuple(self._failed.values())
 
     def holds(self, condition: Condition, values: dict[str, Any], who: str) -> bool:
+        if condition.run is not None:  # compiled when the rules loaded; simpleeval for the rest
+            try:
+                return bool(condition.run(values))
+            except Exception:
+                pass
         self._eval.names = values
         try:
             return bool(self._eval.eval(condition.text, previously_parsed=condition.parsed))
@@ -206,19 +210,25 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
 
 
 def _windows(facts: metrics.Facts, model: LevelModel, when: tuple[Quarter, dt.date | None], signals: tuple[str, ...],
-             coverage: bool,
              detail: tuple[bool, bool] = (True, True)) -> tuple[list[Quarter], list[Window]]:
     """The window of every quarter from the first note to `quarter` (only `quarter`'s without
-    `history`), the last one up to `as_of`; only the last one with its evidence and, unless the
-    levels name them (`coverage`), the coverage metrics. `when`: the quarter and the as-of date;
-    `detail`: evidence, history."""
+    `history`), the last one up to `as_of`; with `evidence` the last one has every metric and
+    its sources, the others (and all of them without it) only what a level and the trust read
+    (`_reads`). `when`: the quarter and the as-of date; `detail`: evidence, history."""
     quarter, as_of = when
     evidence, history = detail
     first = Quarter.of(facts.notes[0].date) if facts.notes and history else quarter
     quarters = span(min(first, quarter), quarter)
-    return quarters, [metrics.window(facts, q, model.window, signals,
-                                     (evidence and q == quarter, (evidence and q == quarter) or coverage), as_of)
+    brief, full = metrics.Detail(False, _reads(model)), metrics.Detail()
+    return quarters, [metrics.window(facts, q, model.window, signals, full if evidence and q == quarter else brief, as_of)
                       for q in quarters]
+
+
+def _reads(model: LevelModel) -> frozenset[str]:
+    """What a window that only decides a level needs: the metrics its levels and referral read,
+    and the ones each quarter's trust and client trust are drawn from (`trust_of`, `client_trust_of`)."""
+    referral = frozenset(n for c in model.referral.conditions for n in c.names) if model.referral else frozenset()
+    return model.names | referral | TRUST_READS | CLIENT_READS
 
 
 def _reads_history(model: LevelModel) -> bool:
@@ -250,8 +260,7 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     to its end)."""
     facts = gather(account, rules.people)
     signals = tuple(rules.signals)
-    coverage = bool(model.names & PEOPLE_METRICS.keys())  # else only the review quarter needs the coverage metrics
-    quarters, windows = _windows(facts, model, (quarter, as_of), signals, coverage)
+    quarters, windows = _windows(facts, model, (quarter, as_of), signals)
     history = _history(model, quarters, windows, facts, ev, account.slug)
     who = f"{account.slug} {quarter}"
     current, level, referred = windows[-1], history[-1].level, history[-1].referred
@@ -268,8 +277,7 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     target = level if steered else _target(account, model, level)
 
     def judge(mine: metrics.Facts) -> tuple[Level, Window]:  # a person: the same windows and history, their notes
-        their_quarters, their_windows = _windows(mine, model, (quarter, as_of), signals, coverage,
-                                                 (False, _reads_history(model)))
+        their_quarters, their_windows = _windows(mine, model, (quarter, as_of), signals, (False, _reads_history(model)))
         return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
 
     persons = people(Judging(facts, quarter, current, target, rules.people, judge, trust_of))

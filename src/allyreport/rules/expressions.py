@@ -14,16 +14,18 @@ import itertools
 import re
 import string
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import simpleeval
 from simpleeval import SimpleEval
 
 from ..core.strict import did_you_mean, short
 from ..notes import schema
 from .metrics import INSIGHT_ONLY, TEXT_METRICS
 
-FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
+FUNCTIONS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "abs": abs, "round": round}
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,90 @@ LEVEL_NAMES = frozenset({"previous_level", "recent_best_level"})  # a level key,
 def parse(text: str) -> Any:
     """simpleeval's pre-parsed form of a condition already checked by `check_condition`."""
     return _EVALUATOR.parse(text)
+
+
+Run = Callable[[dict[str, Any]], Any]
+_OPERATORS = SimpleEval().operators  # simpleeval's own: the same results, the same limits on long text
+
+
+def compiled(tree: Any) -> Run | None:
+    """A checked condition's pre-parsed tree as nested Python closures over the metric values,
+    each node doing exactly what simpleeval's evaluator does for it, without its per-node
+    dispatch (judging is a few thousand conditions per account). None for a construct it does
+    not cover: simpleeval runs those. A run that raises is run again by simpleeval, whose
+    error the diagnostic quotes (`engine.Evaluator.holds`)."""
+    try:
+        return _closure(tree.value if isinstance(tree, ast.Expr) else tree)
+    except _Uncovered:
+        return None
+
+
+class _Uncovered(Exception):
+    pass
+
+
+def _closure(node: ast.AST) -> Run:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, str | bytes) and len(value) > simpleeval.MAX_STRING_LENGTH:
+            raise _Uncovered
+        return lambda names: value
+    if isinstance(node, ast.Name):
+        key = node.id
+        return lambda names: names[key]  # a missing name raises: simpleeval then says what it says
+    if isinstance(node, ast.BoolOp):
+        return _boolop(isinstance(node.op, ast.And), [_closure(v) for v in node.values])
+    if isinstance(node, ast.UnaryOp | ast.BinOp) and type(node.op) not in _OPERATORS:
+        raise _Uncovered
+    if isinstance(node, ast.UnaryOp):
+        unary, operand = _OPERATORS[type(node.op)], _closure(node.operand)
+        return lambda names: unary(operand(names))
+    if isinstance(node, ast.BinOp):
+        binary, left, right = _OPERATORS[type(node.op)], _closure(node.left), _closure(node.right)
+        return lambda names: binary(left(names), right(names))
+    if isinstance(node, ast.Compare):
+        return _compare(node)
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = _closure(node.test), _closure(node.body), _closure(node.orelse)
+        return lambda names: body(names) if test(names) else orelse(names)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS \
+            and not node.keywords:
+        function = FUNCTIONS[node.func.id]
+        args = [_closure(a) for a in node.args]
+        return lambda names: function(*(a(names) for a in args))
+    raise _Uncovered
+
+
+def _boolop(conjunction: bool, parts: list[Run]) -> Run:
+    """`and` / `or` as simpleeval's: the value of the operand that decided (False for none)."""
+    def run(names: dict[str, Any]) -> Any:
+        result: Any = False
+        for part in parts:
+            result = part(names)
+            if bool(result) is not conjunction:
+                break
+        return result
+
+    return run
+
+
+def _compare(node: ast.Compare) -> Run:
+    """A chain `a < b <= c`, each comparison on the operand before it, stopping at the first false one."""
+    if any(type(op) not in _OPERATORS for op in node.ops):
+        raise _Uncovered
+    first = _closure(node.left)
+    steps = [(_OPERATORS[type(op)], _closure(comp)) for op, comp in zip(node.ops, node.comparators, strict=True)]
+
+    def run(names: dict[str, Any]) -> Any:
+        right, result = first(names), True
+        for compare, operand in steps:
+            if not result:
+                break
+            left, right = right, operand(names)
+            result = compare(left, right)
+        return result
+
+    return run
 
 
 def names_in(tree: ast.AST) -> set[str]:

@@ -2,25 +2,36 @@
 
 Each metric comes with the notes behind it (its `sources`), so a rule that fires can cite
 its evidence knowing nothing but the names in its own expression. An account's notes,
-actions and source lines are gathered once (`gather`) and every quarter's window is then
-computed from that index, so a history of eight quarters costs eight small windows, not
-eight scans of every note.
+actions and source lines are gathered once (`facts.gather`) and every quarter's window is
+then computed from that index, so a history of eight quarters costs eight small windows, not
+eight scans of every note. The metrics come in families (`FAMILIES`); a window that only
+decides a level (an earlier quarter, a person) computes only the families its level and its
+trust read (`Detail.names`), the review window all of them.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from ..core.quarters import Quarter
 from ..notes.data import Account, Note
 from ..notes.data import Source as Source  # where it used to live; tests and firms import it from here
-from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta, Action
-from .coverage import PEOPLE_METRICS, PeopleRules, people_metrics
+from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta
+from .coverage import PEOPLE_METRICS, people_metrics
 from .coverage import TEXT as PEOPLE_TEXT
-from .relationship import RELATIONSHIP_METRICS, history_values, is_vague, relationship_metrics
+from .facts import Facts as Facts  # Facts, Window, gather ... used to live here; the engine and tests import them from here
+from .facts import Sink, Span
+from .facts import Value as Value
+from .facts import Window as Window
+from .facts import Written as Written
+from .facts import gather as gather
+from .facts import is_open as is_open
+from .facts import narrow as narrow
+from .relationship import RELATIONSHIP_METRICS, feedback, history_values, is_vague, profile, rapport
 from .relationship import TEXT as RELATIONSHIP_TEXT
 
 FACTORS = ("reliability", "credibility", "intimacy", "character", "self_orientation")
@@ -80,83 +91,28 @@ TEXT_METRICS = (frozenset({"relevance", "level", "trust_gap_factor", "level_titl
 INSIGHT_ONLY = frozenset({"level", "level_rank", "level_height", "level_title", "level_move"})
 
 
-Value = float | int | str
-
-
 @dataclass(frozen=True)
-class Window:
-    start: dt.date
-    end: dt.date
-    values: dict[str, Value]
-    sources: dict[str, tuple[Source, ...]]
+class Detail:
+    """What a window is computed with: the notes behind each metric (`sources`: only the review
+    window cites evidence), and which metrics (`names`: only the families of metrics that give
+    these; None, every one). A history quarter or a person needs only what its level and trust read."""
 
-
-@dataclass(frozen=True)
-class Written:
-    """One action with where it was written; `made` is the note's date, None for the plan."""
-
-    action: Action
-    source: Source
-    made: dt.date | None
-
-
-@dataclass(frozen=True)
-class Facts:
-    """One account gathered once: its notes by quarter and every action with where it was written."""
-
-    account: Account
-    notes: tuple[Note, ...]  # oldest first
-    dates: tuple[dt.date, ...]
-    by_quarter: dict[Quarter, tuple[Note, ...]]
-    actions: tuple[Written, ...]  # the plan's, then each note's
-    people: PeopleRules  # the rules' `people:` settings (cadence per influence)
+    sources: bool = True
+    names: frozenset[str] | None = None
 
 
 def signal_metric(signal: str) -> str:
     return "signal_" + signal.replace("-", "_")
 
 
-def is_open(action: Action, asof: dt.date) -> bool:
-    """Open at `asof`: not done, or done only later (so a past review sees it as it was)."""
-    return action.done is None or action.done > asof
-
-
-def gather(account: Account, people: PeopleRules | None = None) -> Facts:
-    by_quarter: dict[Quarter, list[Note]] = {}
-    actions = [Written(a, Source(account.path, account.line_of("plan", i), None), None)
-               for i, a in enumerate(account.meta.plan)]
-    for note in account.notes:
-        by_quarter.setdefault(Quarter.of(note.date), []).append(note)
-        actions += [Written(a, Source(note.path, note.line_of("actions", i), note.date), note.date)
-                    for i, a in enumerate(note.meta.actions)]
-    return Facts(account, account.notes, tuple(n.date for n in account.notes),
-                 {q: tuple(ns) for q, ns in by_quarter.items()}, tuple(actions), people or PeopleRules())
-
-
-def narrow(facts: Facts, notes: Sequence[Note]) -> Facts:
-    """What `gather` gives for the same account holding only `notes` (a subset, oldest first),
-    taken from what was gathered already: one person's conversations (`people`)."""
-    kept = {id(n) for n in notes}
-    by_quarter = {q: mine for q, ns in facts.by_quarter.items() if (mine := tuple(n for n in ns if id(n) in kept))}
-    paths = {n.path for n in notes}
-    actions = tuple(w for w in facts.actions if w.made is None or w.source.path in paths)
-    return Facts(replace(facts.account, notes=tuple(notes)), tuple(notes), tuple(n.date for n in notes), by_quarter,
-                 actions, facts.people)
-
-
 def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str],
-           detail: tuple[bool, bool] = (True, True), as_of: dt.date | None = None) -> Window:
+           detail: Detail = Detail(), as_of: dt.date | None = None) -> Window:
     """The metrics of the `size` quarters ending with `quarter`, up to `as_of` when it falls inside
-    `quarter` (a review while the quarter runs: the window so far); `sources=False` skips the
-    evidence (a history quarter needs only its level), `people=False` the coverage metrics
-    (`PEOPLE_METRICS`: only for a window whose level conditions do not name them). `detail`:
-    sources, people."""
-    sources, people = detail
+    `quarter` (a review while the quarter runs: the window so far), with the `detail` asked for."""
     first = quarter.back(size - 1)
     end = min(quarter.end, as_of) if as_of is not None else quarter.end
     notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ()) if n.date <= end]
-    return _compute(facts, notes, (first.start, first.back(size).start, end), signals, (sources, people),
-                    quarter.end)
+    return _compute(facts, notes, Span(first.start, first.back(size).start, end, quarter.end, tuple(signals)), detail)
 
 
 def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
@@ -168,13 +124,12 @@ def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
 def compute(account: Account, notes: Sequence[Note], start: dt.date, end: dt.date,
             signals: Iterable[str]) -> Window:
     """Metrics over `notes` (already limited to start..end); `account.notes` gives history."""
-    return _compute(gather(account), notes, (start, start - (end - start), end), signals, (True, True), end)
+    return _compute(gather(account), notes, Span(start, start - (end - start), end, end, tuple(signals)), Detail())
 
 
 def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
     """Every metric with a value of its real type (an account without notes), for checking rules."""
-    empty = Account("sample", "sample/account.md", AccountMeta(account="Sample", owner="Sample"), "", 1, (), {})
-    values = dict(window(gather(empty), Quarter(2000, 1), 1, signals).values)
+    values = dict(window(gather(_EMPTY), Quarter(2000, 1), 1, signals).values)
     return {**values, **history_values(None, None, 0), **level_values("unrated", 0, 0, "Unrated", "")}
 
 
@@ -183,62 +138,40 @@ def level_values(key: str, rank: int, height: int, title: str, move: str) -> dic
     return {"level": key, "level_rank": rank, "level_height": height, "level_title": title, "level_move": move}
 
 
-class _Sink:
-    """Collects metric values and, when wanted, the sources behind each one."""
-
-    def __init__(self, wanted: bool) -> None:
-        self.values: dict[str, Value] = {}
-        self.sources: dict[str, tuple[Source, ...]] = {}
-        self.wanted = wanted
-
-    def put(self, name: str, value: Value, evidence: Iterable[Note | Source] = (), key: str = "") -> None:
-        """`evidence` is notes (cited at `key`'s line, or the file's first line) or ready sources."""
-        self.values[name] = value
-        if self.wanted:
-            self.sources[name] = tuple(
-                e if isinstance(e, Source) else Source(e.path, e.line_of(key) if key else 1, e.date) for e in evidence)
+def _compute(f: Facts, notes: Sequence[Note], span: Span, detail: Detail) -> Window:
+    """Every family of metrics over the window's `notes`, or only those giving `detail.names`."""
+    sink = Sink(detail.sources)
+    if detail.names is None:
+        for family in FAMILIES:
+            family(f, notes, span, sink)
+    else:
+        for family, names in zip(FAMILIES, family_names(span.signals), strict=True):
+            if names & detail.names:
+                family(f, notes, span, sink)
+    return Window(span.start, span.end, sink.values, sink.sources)
 
 
-def _compute(f: Facts, notes: Sequence[Note], span: tuple[dt.date, dt.date, dt.date], signals: Iterable[str],
-             wanted: tuple[bool, bool], quarter_end: dt.date) -> Window:
-    """`span`: the window's start, where the window before it starts, and the window's end (the
-    quarter's, or the as-of date while the quarter runs); `wanted`: the sources, and the coverage
-    metrics."""
-    start, since, end = span
-    sink = _Sink(wanted[0])
-    _contexts(notes, sink)
-    # Signals count on business notes only: social time builds no business level (the social
-    # ones are `social_signals`, personal rapport).
-    business = [n for n in notes if n.meta.context != "social" and n.meta.signals]
-    for signal in signals:
-        seen = [n for n in business if signal in n.meta.signals]
-        sink.put(signal_metric(signal), len(seen), seen, "signals")
-    _trust(notes, sink)
-    _client_trust(notes, sink)
-    _commitments(f, start, end, sink)
-    _not_yet_due(f, end, quarter_end, sink)
-    _plan(f, start, end, sink)
-    last = bisect.bisect_right(f.dates, end) - 1
-    sink.put("days_since_last_note", (end - f.dates[last]).days if last >= 0 else 9999,
-             [f.notes[last]] if last >= 0 else [])
-    sink.put("stakeholders_met", len({name for n in notes for name in n.meta.with_}),
-             [n for n in notes if n.meta.with_], "with")
-    account = f.account
-    sink.put("stakeholders_listed", len(account.meta.stakeholders))
-    sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
-    found = people_metrics(account, notes, f.notes, (start, since, end), f.people) if wanted[1] else []
-    for name, value, evidence, key in (*found, *relationship_metrics(account, notes, f.notes, f.dates, end)):
-        sink.put(name, value, evidence, key)
-    return Window(start, end, sink.values, sink.sources)
+@functools.cache
+def family_names(signals: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """The metrics each family gives (in `FAMILIES`' order), as computed for an account without notes."""
+    facts, found = gather(_EMPTY), []
+    span = Span(dt.date(2000, 1, 1), dt.date(1999, 10, 1), dt.date(2000, 3, 31), dt.date(2000, 3, 31), signals)
+    for family in FAMILIES:
+        sink = Sink(False)
+        family(facts, (), span, sink)
+        found.append(frozenset(sink.values))
+    return tuple(found)
 
 
-def _contexts(notes: Sequence[Note], sink: _Sink) -> None:
+def _contexts(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     """Counts and shares by context of conversation; shares of business notes, social of all."""
+    by_context: dict[str, list[Note]] = {c: [] for c in CONTEXTS}
+    for note in notes:
+        by_context[note.meta.context].append(note)
     business = [n for n in notes if n.meta.context != "social"]
     sink.put("notes", len(notes), notes)
     sink.put("business", len(business), business)
-    for context in CONTEXTS:
-        chosen = [n for n in notes if n.meta.context == context]
+    for context, chosen in by_context.items():
         sink.put(context, len(chosen), chosen, "context")
         total = len(notes) if context == "social" else len(business)
         sink.put(f"{context}_share", len(chosen) / total if total else 0.0, chosen, "context")
@@ -251,22 +184,34 @@ def _contexts(notes: Sequence[Note], sink: _Sink) -> None:
     sink.put("price_share", len(priced) / len(business) if business else 0.0, priced, "price")
 
 
-def _trust(notes: Sequence[Note], sink: _Sink) -> None:
-    """Factor means over the readings; TQ and TQ+ from the means (not a mean of per-note TQs)."""
+def _signals(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    """Signals count on business notes only: social time builds no business level (the social
+    ones are `social_signals`, personal rapport)."""
+    business = [n for n in notes if n.meta.context != "social" and n.meta.signals]
+    for signal in span.signals:
+        seen = [n for n in business if signal in n.meta.signals]
+        sink.put(signal_metric(signal), len(seen), seen, "signals")
+
+
+def _trust(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    """Factor means over the readings; TQ and TQ+ from the means (not a mean of per-note TQs);
+    then the client's ratings beside them (`_client_trust`)."""
     read = [n for n in notes if n.meta.trust is not None]
+    readings = [n.meta.trust for n in read]
     sink.put("trust_notes", len(read), read, "trust")
     means: dict[str, float] = {}
     for factor in FACTORS:
-        scores = [s for n in read if (s := getattr(n.meta.trust, factor)) is not None]
+        scores = [s for t in readings if (s := getattr(t, factor)) is not None]
         means[factor] = sum(scores) / len(scores) if scores else 0.0
         sink.put(factor, means[factor], read, "trust")
     s = means["self_orientation"]
     numerator = means["reliability"] + means["credibility"] + means["intimacy"]
     sink.put("tq", numerator / s if s else 0.0, read, "trust")
     sink.put("tq_plus", (numerator + means["character"]) / s if s and means["character"] else 0.0, read, "trust")
+    _client_trust(notes, sink)
 
 
-def _client_trust(notes: Sequence[Note], sink: _Sink) -> None:
+def _client_trust(notes: Sequence[Note], sink: Sink) -> None:
     """The client's own ratings beside ours: their means, their TQ, and where we flatter ourselves most."""
     rated = [n for n in notes if n.meta.client_rating is not None]
     sink.put("client_ratings", len(rated), rated, "client_rating")
@@ -290,9 +235,10 @@ def trust_gap(factor: str, ours: Value, theirs: float) -> float | None:
     return theirs - float(ours) if factor == "self_orientation" else float(ours) - theirs
 
 
-def _commitments(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
+def _commitments(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     """Firm commitments due in the window, from every note up to its end (a promise made last
     quarter can fall due in this one). Best-effort and intentions are never held against us."""
+    start, end = span.start, span.end
     due = [w for w in f.actions if w.made is not None and w.made <= end and w.action.commitment == "firm"
            and w.action.by is not None and start <= w.action.by <= end]
     kept = [w for w in due if w.action.done is not None and w.action.by is not None and w.action.done <= w.action.by]
@@ -304,17 +250,19 @@ def _commitments(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
     sink.put("reliability_kept", len(kept) / len(due) if due else 1.0, [w.source for w in (missed or due)])
 
 
-def _not_yet_due(f: Facts, end: dt.date, quarter_end: dt.date, sink: _Sink) -> None:
+def _not_yet_due(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     """Firm commitments falling due after the as-of date but within the review quarter, still open:
     not held against us yet, and listed so the review says what is coming."""
+    end = span.end
     pending = [w for w in f.actions if w.made is not None and w.made <= end and w.action.commitment == "firm"
-               and w.action.by is not None and end < w.action.by <= quarter_end and is_open(w.action, end)]
+               and w.action.by is not None and end < w.action.by <= span.quarter_end and is_open(w.action, end)]
     sink.put("firm_not_yet_due", len(pending), [w.source for w in pending])
 
 
-def _plan(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
+def _plan(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     """The plan as it stood at the window's end. An investment that passes none of the three
     tests is not an investment: it is counted apart (`open_untested`), for the sales plan."""
+    start, end = span.start, span.end
     known = [w for w in f.actions if w.made is None or w.made <= end]
     done = [w.source for w in known if w.action.kind == "deliver" and w.action.done is not None
             and start <= w.action.done <= end]
@@ -330,6 +278,48 @@ def _plan(f: Facts, start: dt.date, end: dt.date, sink: _Sink) -> None:
     sink.put("failing_tests", len(failing), failing)
     vague = [w.source for w in invest if is_vague(w.action)]
     sink.put("vague_invest", len(vague), vague)
+
+
+def _recency(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    last = bisect.bisect_right(f.dates, span.end) - 1
+    sink.put("days_since_last_note", (span.end - f.dates[last]).days if last >= 0 else 9999,
+             [f.notes[last]] if last >= 0 else [])
+
+
+def _stakeholders(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    sink.put("stakeholders_met", len({name for n in notes for name in n.meta.with_}),
+             [n for n in notes if n.meta.with_], "with")
+    account = f.account
+    sink.put("stakeholders_listed", len(account.meta.stakeholders))
+    sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
+
+
+def _coverage(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    for name, value, evidence, key in people_metrics(f.account, notes, f.notes, (span.start, span.since, span.end),
+                                                     f.people):
+        sink.put(name, value, evidence, key)
+
+
+def _rapport(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    for name, value, evidence, key in rapport(notes):
+        sink.put(name, value, evidence, key)
+
+
+def _feedback(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    for name, value, evidence, key in feedback(f, span.end):
+        sink.put(name, value, evidence, key)
+
+
+def _profile(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+    for name, value, evidence, key in profile(f, span.end):
+        sink.put(name, value, evidence, key)
+
+
+# In the order their metrics are put (the review window's values keep this order).
+FAMILIES: tuple[Callable[[Facts, Sequence[Note], Span, Sink], None], ...] = (
+    _contexts, _signals, _trust, _commitments, _not_yet_due, _plan, _recency, _stakeholders, _coverage, _rapport,
+    _feedback, _profile)
+_EMPTY = Account("sample", "sample/account.md", AccountMeta(account="Sample", owner="Sample"), "", 1, (), {})
 
 
 def markdown_table(signals: Iterable[str]) -> str:

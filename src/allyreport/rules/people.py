@@ -47,6 +47,10 @@ class ClientTrust:
         return theirs - ours if factor == "self_orientation" else ours - theirs
 
 
+CLIENT_READS = frozenset({"client_ratings", "trust_notes", *RATED, *(f"client_{f}" for f in RATED), "client_tq",
+                          "trust_gap", "trust_gap_factor"})  # what client_trust_of reads
+
+
 def client_trust_of(window: Window) -> ClientTrust:
     v = window.values
     rated = bool(v["client_ratings"])
@@ -130,7 +134,8 @@ def people(j: Judging) -> tuple[Person, ...]:
 def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequence[Note], last: Note | None) -> Person:
     """One person: the model's level over the notes they were in (`metrics.narrow`: the same
     metrics as the account's), their cadence and their trust readings."""
-    level, window = j.judge(metrics.narrow(j.facts, mine))
+    theirs = metrics.narrow(j.facts, mine)
+    level, window = j.judge(theirs)
     end = j.window.end
     current = stakeholder.current(end) if stakeholder else True
     held = stakeholder is not None and (stakeholder.influence is None or stakeholder.influence in j.rules.held_to_target)
@@ -140,7 +145,7 @@ def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequenc
     business = int(j.window.values["business"])
     return Person(name, stakeholder, current, level, j.target if current and held else None,
                   cadence, contact_status(days, cadence, j.rules.due_percent), last.date if last else None, days,
-                  sum(1 for n in mine if Quarter.of(n.date) == j.quarter), len(in_window), len(mine),
+                  len(theirs.by_quarter.get(j.quarter, ())), len(in_window), len(mine),
                   _share(in_window, business), j.trust_of(window), client_trust_of(window),
                   tuple(Source(n.path, n.line_of("with"), n.date) for n in in_window))
 

@@ -16,8 +16,9 @@ import re
 from collections.abc import Sequence
 
 from ..core.quarters import Quarter
-from ..notes.data import Account, Note, Source
+from ..notes.data import Note, Source
 from ..notes.schema import Action
+from .facts import Facts
 
 Put = tuple[str, "float | int | str", Sequence[Note | Source], str]  # metric, value, evidence, the notes' key
 FEEDBACK = ("feedback-asked", "feedback-given")
@@ -59,13 +60,11 @@ def history_values(previous: tuple[str, int] | None, best: tuple[str, int] | Non
             "recent_best_level": best[0] if best else "none", "recent_best_rank": best[1] if best else fallback}
 
 
-def relationship_metrics(account: Account, notes: Sequence[Note], history: Sequence[Note],
-                         dates: Sequence[dt.date], end: dt.date) -> list[Put]:
-    """`notes` are the window's, `history` every note of the account (oldest first, `dates` theirs)."""
-    return [*_signals(notes), *_feedback(history, dates, end), *_profile(account, history, end)]
+# Three families of metrics (`metrics.FAMILIES`): `notes` are the window's, `f` the account's
+# facts, gathered once; `end` the window's end.
 
-
-def _signals(notes: Sequence[Note]) -> list[Put]:
+def rapport(notes: Sequence[Note]) -> list[Put]:
+    """Signals on social notes, and pitches we opened that ended in a tender."""
     social = [n for n in notes if n.meta.context == "social" and n.meta.signals]
     tender = [n for n in notes if n.meta.context in ("service", "problem") and n.meta.opened_by == "us"
               and "competitive-bid" in n.meta.signals]
@@ -73,17 +72,18 @@ def _signals(notes: Sequence[Note]) -> list[Put]:
             ("pitched_to_tender", len(tender), tender, "signals")]
 
 
-def _feedback(history: Sequence[Note], dates: Sequence[dt.date], end: dt.date) -> list[Put]:
+def feedback(f: Facts, end: dt.date) -> list[Put]:
     """Days since we last asked or gave feedback, on any note (counted from the first when never)."""
-    last = bisect.bisect_right(dates, end) - 1
+    seen = bisect.bisect_right(f.dates, end) > 0  # a note up to `end`
     found: list[Put] = []
     for signal in FEEDBACK:
-        marked = [n for n in history[: last + 1] if signal in n.meta.signals]
-        since = marked[-1] if marked else (history[0] if last >= 0 else None)
+        marked = f.by_signal.get(signal, ())
+        last = bisect.bisect_right(marked, end, key=lambda n: n.date) - 1
+        since = marked[last] if last >= 0 else (f.notes[0] if seen else None)
         name = signal.replace("-", "_")
         found.append((f"days_since_{name}", (end - since.date).days if since else 0,
-                      [since] if since else [], "signals" if marked else ""))
-        found.append((f"{name}_on", marked[-1].date.isoformat() if marked else "never", [], ""))
+                      [since] if since else [], "signals" if last >= 0 else ""))
+        found.append((f"{name}_on", marked[last].date.isoformat() if last >= 0 else "never", [], ""))
     return found
 
 
@@ -94,14 +94,15 @@ def quarters_between(first: dt.date | None, end: dt.date) -> int:
     return (b.year - a.year) * 4 + b.number - a.number + 1
 
 
-def _profile(account: Account, history: Sequence[Note], end: dt.date) -> list[Put]:
+def profile(f: Facts, end: dt.date) -> list[Put]:
+    """Tenure, the first business conversation, the introduction and the profile's review."""
+    account, history, first = f.account, f.notes, f.first_business
     meta = account.meta
 
     def at(key: str) -> list[Source]:
         return [Source(account.path, account.line_of(key), None)]
 
     since = meta.since or (history[0].date if history else None)
-    first = next((n for n in history if n.meta.context != "social"), None)
     reviewed = meta.reviewed if meta.reviewed is not None and meta.reviewed <= end else None
     return [
         ("tenure_quarters", quarters_between(since, end), at("since") if meta.since else list(history[:1]), ""),

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from ..core.diagnostics import Diagnostic, display_path
 from ..core.strict import short
 from .coverage import PeopleRules
-from .expressions import Scope, check_condition, hint, message_problems, names_in, parse
+from .expressions import Run, Scope, check_condition, compiled, hint, message_problems, names_in, parse
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
 from .rulesfile import CheckSpec, Lines, Loc, ModelSpec, ReferralSpec, RulesFile, line_of, parse_rules_file
 
@@ -40,6 +40,7 @@ class Condition:
     names: frozenset[str]
     origin: str  # path:line, for errors found while evaluating
     fails: str = ""  # a message template: what the explanation says when it does not hold
+    run: Run | None = field(default=None, compare=False, repr=False)  # `parsed` compiled (`expressions.compiled`)
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,8 @@ class _Compiler:
                 self.report(field.src, line, problem)
             if not problems:
                 names = frozenset(names_in(ast.parse(text.strip(), mode="eval")))
-                result.append(Condition(text, parse(text), names, f"{field.src}:{line}", fails))
+                parsed = parse(text)
+                result.append(Condition(text, parsed, names, f"{field.src}:{line}", fails, compiled(parsed)))
         return tuple(result)
 
 

@@ -32,6 +32,9 @@ class Trust:
         return min(present, key=lambda f: (present[f], f))
 
 
+TRUST_READS = frozenset({*FACTORS, "trust_notes", "tq", "tq_plus", "reliability_kept", "firm_due"})  # by trust_of
+
+
 def trust_of(window: Window) -> Trust:
     v = window.values
     has = bool(v["trust_notes"])
