@@ -59,6 +59,19 @@ def examples_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return (root / "out").resolve()
 
 
+@pytest.fixture(scope="session")
+def examples_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example notes built with their PDFs, as `make reports` builds them (two jobs), once for
+    the session: the output folder. Today being 2026-12-01, the quarter is 2026Q3, over: the
+    same bytes as `--quarter 2026Q3`. Read it, never write it."""
+    root = tmp_path_factory.mktemp("examples-pdf")
+    shutil.copytree(REPO / "notes", root / "notes")
+    shutil.copyfile(REPO / "allyreport.toml", root / "allyreport.toml")
+    result = run_cli("build", "--out", "out", "--jobs", "2", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "out"
+
+
 def screenshots_dir(tmp: Path) -> Path:
     """Where the README's screenshots go: docs/img under `make screenshots`, else a scratch
     folder, so `make test` leaves the clone as it found it."""

@@ -30,7 +30,7 @@ from allyreport.render.documents import LIST_CAP, PdfJob, documents, summarize
 from allyreport.render.printer import FONT_DIR, Printer, RefusedFetch, captured, check_url, make_setup
 from allyreport.render.templating import DEFAULT_TEMPLATES
 
-from .conftest import EXAMPLES, REPO, run_cli, screenshots_dir
+from .conftest import EXAMPLES, run_cli, screenshots_dir
 
 pytestmark = pytest.mark.pdf
 
@@ -457,22 +457,20 @@ def test_template_error_is_reported_at_its_line(site: Path) -> None:
 
 
 @pytest.mark.skipif(len(list(EXAMPLES.glob("*/account.md"))) < 7, reason="the example notes are not all written yet")
-def test_example_notes_give_sane_pdfs(tmp_path: Path) -> None:
-    shutil.copytree(EXAMPLES, tmp_path / "notes")
-    shutil.copyfile(REPO / "allyreport.toml", tmp_path / "allyreport.toml")
-    build(tmp_path, "--out", "out", "--jobs", "2")
-    levels = json.loads((tmp_path / "out/levels.json").read_text("utf-8"))
+def test_example_notes_give_sane_pdfs(examples_pdf: Path, tmp_path: Path) -> None:
+    out = examples_pdf  # the examples and allyreport.toml, built with `--jobs 2`
+    levels = json.loads((out / "levels.json").read_text("utf-8"))
     assert len(levels) == 7
     for account in levels:
-        review = tmp_path / "out/pdf" / f"{account['slug']}-review.pdf"
+        review = out / "pdf" / f"{account['slug']}-review.pdf"
         words = text(review)
         assert f"{account['name']} LEVEL {account['level_title']}" in words
         assert all(f" {i['key']} " in words and i["title"] in words for i in account["insights"])
         meta = info(review)
         assert 2 <= int(meta["Pages"]) <= 12
         assert meta["Tagged"] == "yes"
-        assert (tmp_path / "out/pdf" / f"{account['slug']}-plan.pdf").stat().st_size > 10_000
-    portfolio = tmp_path / f"out/pdf/portfolio-{levels[0]['quarter']}.pdf"
+        assert (out / "pdf" / f"{account['slug']}-plan.pdf").stat().st_size > 10_000
+    portfolio = out / f"pdf/portfolio-{levels[0]['quarter']}.pdf"
     summary = text(portfolio)
     assert all(account["name"] in summary for account in levels)
     assert "Example & Partners" in summary  # the settings file beside the notes was found

@@ -8,7 +8,6 @@ been met; Harbor Freight Lines' procurement survey rates us well below our own r
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +17,15 @@ from pypdf import PdfReader
 
 from allyreport.rules.ruleset import load_rules
 
-from .conftest import EXAMPLES, REPO, run_cli
+from .conftest import EXAMPLES
 
 pytestmark = pytest.mark.skipif(not (EXAMPLES / "northwind-bank").is_dir(), reason="the example notes are not here")
 
 
-@pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("people")
-    shutil.copytree(REPO / "notes", root / "notes")
-    shutil.copyfile(REPO / "allyreport.toml", root / "allyreport.toml")
-    result = run_cli("build", "--out", "out", "--quarter", "2026Q3", "--jobs", "2", cwd=root)
-    assert result.returncode == 0, result.stderr
-    return root / "out"
+@pytest.fixture
+def out(examples_pdf: Path) -> Path:
+    """The examples' output of 2026Q3, with PDFs (conftest's examples_pdf, built once)."""
+    return examples_pdf
 
 
 def soup(path: Path) -> BeautifulSoup:

@@ -353,10 +353,8 @@ def test_accounts_whose_slugs_end_in_plan_keep_their_own_pages(write_notes: Note
 # -- the example notes ---------------------------------------------------------------------
 
 
-def test_example_stories_show_on_their_pages(tmp_path: Path) -> None:
-    result = run_cli("build", "--notes", str(REPO / "notes"), "--out", "out", "--no-pdf", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    out = tmp_path / "out"
+def test_example_stories_show_on_their_pages(examples_html: Path) -> None:
+    out = examples_html  # the examples built by the real CLI, HTML only (conftest)
     harbor = soup(out / "accounts" / "harbor-freight-lines.html")
     assert "price-driven" in [c.get_text() for c in harbor.select("section.insight code.key")]
     assert harbor.select_one(".verdict [data-level]")["data-level"] == "service-source"
