@@ -5,7 +5,6 @@ skips at any depth. The real server in a subprocess, files edited on disk while 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -18,6 +17,7 @@ import pytest
 from allyreport.serve.watch import Watcher
 
 from .conftest import Events, NotesWriter, Served
+from .support import tree_hash
 
 ACCOUNT = "---\naccount: {name}\nowner: Jo Park\nstakeholders:\n  - name: Dana Reyes\n    role: COO\n---\nAbout {name}.\n"
 NOTE = """\
@@ -39,11 +39,6 @@ def portfolio(write_notes: NotesWriter, days: tuple[str, ...] = ("2026-05-06", "
         for day in days:
             files[f"{slug}/{day}-meeting.md"] = NOTE.format(date=day, body=f"We met {slug} on {day}.")
     return write_notes(files)
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def reloaded(events: Events, token: str) -> str:
@@ -72,11 +67,11 @@ def test_an_edit_to_the_extra_stylesheet_redoes_the_assets_not_the_accounts(serv
     assert server.request("/assets/extra.css")[2] == b"body { color: teal; }\n"
     events = server.events()
     token = events.next()
-    before = tree(tmp_path / "out")
+    before = tree_hash(tmp_path / "out")
     (tmp_path / "brand.css").write_text("body { color: navy; }\n", "utf-8")
     reloaded(events, token)
     assert server.request("/assets/extra.css")[2] == b"body { color: navy; }\n"
-    after = tree(tmp_path / "out")
+    after = tree_hash(tmp_path / "out")
     changed = {name for name in after if after[name] != before.get(name)}
     assert "assets/extra.css" in changed
     assert not {n for n in changed if n.startswith(("accounts/", "plans/"))}  # the pages link it; they are as they were
