@@ -117,3 +117,24 @@ def test_huge_account_pdf_lists_a_bounded_number_of_notes_and_stakeholders(tmp_p
     review_people = "The first 200 of 260 people; the account's page, accounts/acme.html, lists them all."
     assert review_people in review
     assert "P259" in (root / "out" / "plans" / "acme.html").read_text()
+
+
+ACTION_NOTE = ("---\ndate: {date}\nwith: [P0]\ncontext: problem\nopened_by: us\n"
+               "actions:\n  - do: Send summary {n}\n    by: {by}\n---\nSummary promised.\n")
+
+
+def test_huge_account_plan_pdf_lists_a_bounded_number_of_open_actions(tmp_path: Path) -> None:
+    """2,500 open actions made a 100-page plan PDF (20,000 notes); each table shows the 50 due first."""
+    root = account(tmp_path, notes=0)
+    for n in range(60):
+        day = dt.date(2026, 7, 1) + dt.timedelta(days=n % 60)
+        by = day + dt.timedelta(days=10)
+        (root / "notes" / "acme" / f"{day}-a{n}.md").write_text(ACTION_NOTE.format(date=day, n=n, by=by))
+    result = run_cli("build", "--notes", "notes", "--out", "out", "--jobs", "1", "--as-of", "2026-09-30", cwd=root)
+    assert result.returncode == 0, result.stderr
+    plan = " ".join(pdf_text(root / "out" / "pdf" / "acme-plan.pdf")).replace("\n", " ")
+    assert ("The first 50 of 60 open actions, the earliest due first; the plan's page, plans/acme.html, "
+            "lists them all.") in plan
+    assert "Send summary 49 " in plan
+    assert "Send summary 50 " not in plan
+    assert "Send summary 59<" in (root / "out" / "plans" / "acme.html").read_text()

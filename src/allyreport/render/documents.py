@@ -238,6 +238,7 @@ class PdfLimits:
     notes: int = 200  # the notes behind a review, the latest first
     stakeholders: int = 200  # in the plan's table
     sources: int = 50  # per list of evidence
+    actions: int = 50  # per table of a plan's open actions, the earliest due first
 
 
 PDF_LIMITS = PdfLimits()
