@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,11 +44,11 @@ class Quarter:
 
     @property
     def start(self) -> dt.date:
-        return dt.date(self.year, 3 * self.number - 2, 1)
+        return _bounds(self.year, self.number)[0]
 
     @property
     def end(self) -> dt.date:
-        return self.next().start - dt.timedelta(days=1)
+        return _bounds(self.year, self.number)[1]
 
     def next(self) -> Quarter:
         return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
@@ -60,6 +61,14 @@ class Quarter:
         for _ in range(count):
             quarter = quarter.prev()
         return quarter
+
+
+@functools.lru_cache(maxsize=1024)
+def _bounds(year: int, number: int) -> tuple[dt.date, dt.date]:
+    """A quarter's first and last day (judging asks for them thousands of times per account)."""
+    start = dt.date(year, 3 * number - 2, 1)
+    following = dt.date(year + 1, 1, 1) if number == 4 else dt.date(year, 3 * number + 1, 1)
+    return start, following - dt.timedelta(days=1)
 
 
 def span(first: Quarter, last: Quarter) -> list[Quarter]:

@@ -249,7 +249,7 @@ def _history(model: LevelModel, quarters: list[Quarter], windows: list[Window], 
         w.values.update(history_values((history[-1].level.key, history[-1].level.rank) if history else None,
                                        (best.level.key, best.level.rank) if best else None, fallback))
         level, referred = choose_level(model, w, ev, f"{slug} {q}")
-        history.append(QuarterLevel(q, level, len(facts.by_quarter.get(q, ())), referred))
+        history.append(QuarterLevel(q, level, len(facts.in_quarter(q)), referred))
     return tuple(history)
 
 

@@ -2,14 +2,16 @@
 
 An account is judged for every quarter from its first note (its history) and once more for
 each person in its notes, so anything that does not depend on the window is worked out here,
-once (`gather`): the notes by quarter, every action with where it was written, the first
+once (`gather`): the notes' dates (a window is a slice of the notes), every action with where it was written, the first
 business conversation and the notes carrying each signal. A window (`metrics.window`) then
 reads that index instead of scanning every note again. `Sink` collects a window's values.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -40,16 +42,42 @@ class Written:
 
 @dataclass(frozen=True)
 class Facts:
-    """One account gathered once: its notes by quarter and every action with where it was written."""
+    """One account gathered once: its notes (oldest first) and every action with where it was
+    written; what the windows read of them besides is worked out on first use, once."""
 
     account: Account
-    notes: tuple[Note, ...]  # oldest first
+    notes: tuple[Note, ...]  # oldest first (the loader sorts them)
     dates: tuple[dt.date, ...]
-    by_quarter: dict[Quarter, tuple[Note, ...]]
     actions: tuple[Written, ...]  # the plan's, then each note's
     people: PeopleRules  # the rules' `people:` settings (cadence per influence)
-    first_business: Note | None  # the first note that is not social
-    by_signal: dict[str, tuple[Note, ...]]  # signal -> the notes carrying it, oldest first
+    cited: dict[str, Source]  # account.md's lines the windows cite, by key (`CITED`)
+
+    def between(self, start: dt.date, end: dt.date) -> tuple[Note, ...]:
+        """The notes dated `start` to `end`, both included (a window, a quarter)."""
+        return self.notes[bisect.bisect_left(self.dates, start):bisect.bisect_right(self.dates, end)]
+
+    def in_quarter(self, quarter: Quarter) -> tuple[Note, ...]:
+        return self.between(quarter.start, quarter.end)
+
+    @functools.cached_property
+    def firm(self) -> tuple[Written, ...]:
+        """Of `actions`, the firm commitments with a date made in a note: what reliability reads."""
+        return tuple(w for w in self.actions
+                     if w.made is not None and w.action.commitment == "firm" and w.action.by is not None)
+
+    @functools.cached_property
+    def first_business(self) -> Note | None:
+        """The first note that is not social."""
+        return next((n for n in self.notes if n.meta.context != "social"), None)
+
+    @functools.cached_property
+    def by_signal(self) -> dict[str, tuple[Note, ...]]:
+        """Signal -> the notes carrying it, oldest first."""
+        found: dict[str, list[Note]] = {}
+        for note in self.notes:
+            for signal in dict.fromkeys(note.meta.signals):
+                found.setdefault(signal, []).append(note)
+        return {s: tuple(ns) for s, ns in found.items()}
 
 
 @dataclass(frozen=True)
@@ -69,38 +97,28 @@ def is_open(action: Action, asof: dt.date) -> bool:
     return action.done is None or action.done > asof
 
 
+CITED = ("since", "introduced_by", "reviewed", "relevance")
+
+
 def gather(account: Account, people: PeopleRules | None = None) -> Facts:
-    by_quarter: dict[Quarter, list[Note]] = {}
     actions = [Written(a, Source(account.path, account.line_of("plan", i), None), None)
                for i, a in enumerate(account.meta.plan)]
     for note in account.notes:
-        by_quarter.setdefault(Quarter.of(note.date), []).append(note)
-        actions += [Written(a, Source(note.path, note.line_of("actions", i), note.date), note.date)
-                    for i, a in enumerate(note.meta.actions)]
-    return Facts(account, account.notes, tuple(n.date for n in account.notes),
-                 {q: tuple(ns) for q, ns in by_quarter.items()}, tuple(actions), people or PeopleRules(),
-                 *_index(account.notes))
+        if note.meta.actions:
+            actions += [Written(a, Source(note.path, note.line_of("actions", i), note.date), note.date)
+                        for i, a in enumerate(note.meta.actions)]
+    cited = {key: Source(account.path, account.line_of(key), None) for key in CITED}
+    return Facts(account, account.notes, tuple(n.date for n in account.notes), tuple(actions), people or PeopleRules(),
+                 cited)
 
 
 def narrow(facts: Facts, notes: Sequence[Note]) -> Facts:
     """What `gather` gives for the same account holding only `notes` (a subset, oldest first),
     taken from what was gathered already: one person's conversations (`people`)."""
-    kept = {id(n) for n in notes}
-    by_quarter = {q: mine for q, ns in facts.by_quarter.items() if (mine := tuple(n for n in ns if id(n) in kept))}
     paths = {n.path for n in notes}
     actions = tuple(w for w in facts.actions if w.made is None or w.source.path in paths)
-    return Facts(replace(facts.account, notes=tuple(notes)), tuple(notes), tuple(n.date for n in notes),
-                 by_quarter, actions, facts.people, *_index(notes))
-
-
-def _index(notes: Sequence[Note]) -> tuple[Note | None, dict[str, tuple[Note, ...]]]:
-    """What no window changes: the first business note, and the notes carrying each signal."""
-    by_signal: dict[str, list[Note]] = {}
-    for note in notes:
-        for signal in dict.fromkeys(note.meta.signals):
-            by_signal.setdefault(signal, []).append(note)
-    first = next((n for n in notes if n.meta.context != "social"), None)
-    return first, {s: tuple(ns) for s, ns in by_signal.items()}
+    mine = tuple(notes)
+    return Facts(replace(facts.account, notes=mine), mine, tuple(n.date for n in mine), actions, facts.people, facts.cited)
 
 
 class Evidence(Mapping[str, tuple[Source, ...]]):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -91,6 +92,10 @@ TEXT_METRICS = (frozenset({"relevance", "level", "trust_gap_factor", "level_titl
 INSIGHT_ONLY = frozenset({"level", "level_rank", "level_height", "level_title", "level_move"})
 
 
+Family = Callable[[Facts, Sequence[Note], Span, Sink], None]  # puts a few metrics of one window
+_FACTORS_OF = operator.attrgetter(*FACTORS)
+
+
 @dataclass(frozen=True)
 class Detail:
     """What a window is computed with: the notes behind each metric (`sources`: only the review
@@ -111,20 +116,8 @@ def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str],
     `quarter` (a review while the quarter runs: the window so far), with the `detail` asked for."""
     first = quarter.back(size - 1)
     end = min(quarter.end, as_of) if as_of is not None else quarter.end
-    notes = [n for q in _quarters(first, quarter) for n in facts.by_quarter.get(q, ()) if n.date <= end]
-    return _compute(facts, notes, Span(first.start, first.back(size).start, end, quarter.end, tuple(signals)), detail)
-
-
-def _quarters(first: Quarter, last: Quarter) -> Iterable[Quarter]:
-    while first <= last:
-        yield first
-        first = first.next()
-
-
-def compute(account: Account, notes: Sequence[Note], start: dt.date, end: dt.date,
-            signals: Iterable[str]) -> Window:
-    """Metrics over `notes` (already limited to start..end); `account.notes` gives history."""
-    return _compute(gather(account), notes, Span(start, start - (end - start), end, end, tuple(signals)), Detail())
+    span = Span(first.start, first.back(size).start, end, quarter.end, tuple(signals))
+    return _compute(facts, facts.between(first.start, end), span, detail)
 
 
 def sample_values(signals: Iterable[str] = ()) -> dict[str, Value]:
@@ -141,14 +134,15 @@ def level_values(key: str, rank: int, height: int, title: str, move: str) -> dic
 def _compute(f: Facts, notes: Sequence[Note], span: Span, detail: Detail) -> Window:
     """Every family of metrics over the window's `notes`, or only those giving `detail.names`."""
     sink = Sink(detail.sources)
-    if detail.names is None:
-        for family in FAMILIES:
-            family(f, notes, span, sink)
-    else:
-        for family, names in zip(FAMILIES, family_names(span.signals), strict=True):
-            if names & detail.names:
-                family(f, notes, span, sink)
+    for family in FAMILIES if detail.names is None else _families(detail.names, span.signals):
+        family(f, notes, span, sink)
     return Window(span.start, span.end, sink.values, sink.sources)
+
+
+@functools.cache
+def _families(names: frozenset[str], signals: tuple[str, ...]) -> tuple[Family, ...]:
+    """The families that give any of `names`, in `FAMILIES`' order."""
+    return tuple(family for family, gives in zip(FAMILIES, family_names(signals), strict=True) if gives & names)
 
 
 @functools.cache
@@ -197,11 +191,11 @@ def _trust(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     """Factor means over the readings; TQ and TQ+ from the means (not a mean of per-note TQs);
     then the client's ratings beside them (`_client_trust`)."""
     read = [n for n in notes if n.meta.trust is not None]
-    readings = [n.meta.trust for n in read]
     sink.put("trust_notes", len(read), read, "trust")
+    columns = list(zip(*(_FACTORS_OF(n.meta.trust) for n in read), strict=True)) or [() for _ in FACTORS]
     means: dict[str, float] = {}
-    for factor in FACTORS:
-        scores = [s for t in readings if (s := getattr(t, factor)) is not None]
+    for factor, column in zip(FACTORS, columns, strict=True):
+        scores = [s for s in column if s is not None]
         means[factor] = sum(scores) / len(scores) if scores else 0.0
         sink.put(factor, means[factor], read, "trust")
     s = means["self_orientation"]
@@ -239,8 +233,8 @@ def _commitments(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> Non
     """Firm commitments due in the window, from every note up to its end (a promise made last
     quarter can fall due in this one). Best-effort and intentions are never held against us."""
     start, end = span.start, span.end
-    due = [w for w in f.actions if w.made is not None and w.made <= end and w.action.commitment == "firm"
-           and w.action.by is not None and start <= w.action.by <= end]
+    due = [w for w in f.firm if w.made is not None and w.made <= end and w.action.by is not None
+           and start <= w.action.by <= end]
     kept = [w for w in due if w.action.done is not None and w.action.by is not None and w.action.done <= w.action.by]
     kept_ids = {id(w) for w in kept}
     missed = [w for w in due if id(w) not in kept_ids]
@@ -254,8 +248,8 @@ def _not_yet_due(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> Non
     """Firm commitments falling due after the as-of date but within the review quarter, still open:
     not held against us yet, and listed so the review says what is coming."""
     end = span.end
-    pending = [w for w in f.actions if w.made is not None and w.made <= end and w.action.commitment == "firm"
-               and w.action.by is not None and end < w.action.by <= span.quarter_end and is_open(w.action, end)]
+    pending = [w for w in f.firm if w.made is not None and w.made <= end and w.action.by is not None
+               and end < w.action.by <= span.quarter_end and is_open(w.action, end)]
     sink.put("firm_not_yet_due", len(pending), [w.source for w in pending])
 
 
@@ -291,7 +285,7 @@ def _stakeholders(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> No
              [n for n in notes if n.meta.with_], "with")
     account = f.account
     sink.put("stakeholders_listed", len(account.meta.stakeholders))
-    sink.put("relevance", account.meta.relevance, [Source(account.path, account.line_of("relevance"), None)])
+    sink.put("relevance", account.meta.relevance, [f.cited["relevance"]])
 
 
 def _coverage(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
@@ -316,7 +310,7 @@ def _profile(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
 
 
 # In the order their metrics are put (the review window's values keep this order).
-FAMILIES: tuple[Callable[[Facts, Sequence[Note], Span, Sink], None], ...] = (
+FAMILIES: tuple[Family, ...] = (
     _contexts, _signals, _trust, _commitments, _not_yet_due, _plan, _recency, _stakeholders, _coverage, _rapport,
     _feedback, _profile)
 _EMPTY = Account("sample", "sample/account.md", AccountMeta(account="Sample", owner="Sample"), "", 1, (), {})

@@ -145,7 +145,7 @@ def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequenc
     business = int(j.window.values["business"])
     return Person(name, stakeholder, current, level, j.target if current and held else None,
                   cadence, contact_status(days, cadence, j.rules.due_percent), last.date if last else None, days,
-                  len(theirs.by_quarter.get(j.quarter, ())), len(in_window), len(mine),
+                  len(theirs.in_quarter(j.quarter)), len(in_window), len(mine),
                   _share(in_window, business), j.trust_of(window), client_trust_of(window),
                   tuple(Source(n.path, n.line_of("with"), n.date) for n in in_window))
 

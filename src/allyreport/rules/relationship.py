@@ -100,7 +100,7 @@ def profile(f: Facts, end: dt.date) -> list[Put]:
     meta = account.meta
 
     def at(key: str) -> list[Source]:
-        return [Source(account.path, account.line_of(key), None)]
+        return [f.cited[key]]
 
     since = meta.since or (history[0].date if history else None)
     reviewed = meta.reviewed if meta.reviewed is not None and meta.reviewed <= end else None
