@@ -134,3 +134,23 @@ def test_an_incremental_build_reuses_parts_and_gives_the_pack_a_fresh_build_give
     (root / "out").rename(root / "before")
     assert build(root)[0] == 0
     assert (root / "out/pdf/pack-2026Q2.pdf").read_bytes() == incremental
+
+
+def test_a_pack_whose_parts_are_the_same_bytes_is_not_written_again(write_notes: NotesWriter) -> None:
+    root = write_notes(NOTES).parent
+    assert build(root, "--pack", "owner")[0] == 0
+    pdf = root / "out/pdf"
+    packs = sorted(pdf.glob("pack-*.pdf"))
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in packs}
+    review = (pdf / "mid-review.pdf").stat().st_ino
+    note_path = root / "notes/mid/2026-05-14-a.md"
+    note_path.write_text(note_path.read_text("utf-8") + "\n\n", "utf-8")  # a new input, the same PDFs
+    code, output = build(root, "--pack", "owner")
+    assert code == 0, output
+    assert (pdf / "mid-review.pdf").stat().st_ino != review  # the account was redone, its PDFs printed again
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in packs} == before  # the packs kept as they were
+    write_notes({"mid/2026-05-20-b.md": note("2026-05-20", "strategy", "Mango's second story.")})
+    assert build(root, "--pack", "owner")[0] == 0
+    after = {p.name: p.stat().st_ino for p in packs}
+    assert after["pack-2026Q2-jo-park.pdf"] != before["pack-2026Q2-jo-park.pdf"][0]  # Mango is Jo Park's: written again
+    assert "Mango's second story." in "".join(page.extract_text() for page in PdfReader(pdf / "pack-2026Q2.pdf").pages)

@@ -33,6 +33,7 @@ class Made(NamedTuple):
     common: list[str]  # index.html, levels.json, the assets, the summary PDF
     pdf: str  # hash of what the summary PDF is printed from ("" without PDFs)
     page: str  # what the portfolio page and levels.json were made from, but the accounts' results
+    packs: tuple[tuple[str, str], ...] = ()  # each review pack's key (`render.pack.review_packs`)
 
 
 def make_portfolio(run: Run, work: Work, judged: list[Judged], reused: set[str], outcome: Outcome) -> Made:
@@ -51,9 +52,9 @@ def make_portfolio(run: Run, work: Work, judged: list[Judged], reused: set[str],
     outcome.diagnostics += problems
     if problems or not run.options.pdf:
         return Made(common, "", page)
-    pdf, problems = _print(run, work, project, (judged, reused), common)
+    pdf, packs, problems = _print(run, work, project, (judged, reused), common)
     outcome.diagnostics += problems
-    return Made(common, pdf, page)
+    return Made(common, pdf, page, packs)
 
 
 def _pages(run: Run, work: Work, project: Project, judged: list[Judged],
@@ -86,15 +87,15 @@ def _sheets(project: Project, stage: Path, judged: list[Judged]) -> None:
 
 
 def _print(run: Run, work: Work, project: Project, accounts: tuple[list[Judged], set[str]],
-           common: list[str]) -> tuple[str, list[Diagnostic]]:
+           common: list[str]) -> tuple[str, tuple[tuple[str, str], ...], list[Diagnostic]]:
     """Every PDF still to print: the summary's when what it is printed from changed, and the
     redone accounts' (whose HTML waits in the print folder; `accounts`: all judged, and those
-    reused). The summary's hash."""
+    reused); then the review packs. The summary's hash and the packs' keys."""
     options, state = run.options, run.state
     judged, reused = accounts
     templates, problems = document_templates(pdf_environment(options.templates, compiled_templates(options)))
     if problems:
-        return "", problems
+        return "", (), problems
     summary = portfolio_document(project, templates["portfolio"])
     digest = content_hash(f"{run.templates.printing}\0{summary.html}".encode())  # its HTML, and what printing reads
     jobs = [PdfJob(name, "") for j in judged if j.slug not in reused for name in j.prints]
@@ -114,10 +115,21 @@ def _print(run: Run, work: Work, project: Project, accounts: tuple[list[Judged],
     problems = print_documents(documents(), run.settings, options, work.stage, len(jobs),
                                run.progress.stage("Printing PDFs", len(jobs)))
     if problems:
-        return digest, problems
-    packs, problems = review_packs(project, options, work.stage, work.prints / "pack")
-    common += packs
-    return digest, problems
+        return digest, (), problems
+    packs = review_packs(project, options, work.stage, combine(run.key, run.templates.everything), _packs_kept(run))
+    if not work.in_place:
+        link_into(options.out, packs.kept, work.stage)
+    common += packs.names
+    return digest, tuple(sorted(packs.keys.items())), packs.problems
+
+
+def _packs_kept(run: Run) -> dict[str, str]:
+    """The last build's packs still in the output as it wrote them: name -> key."""
+    state = run.state
+    if state is None:
+        return {}
+    return {name: key for name, key in state.packs
+            if name in state.published and intact(run.options.out, {name: state.published[name]})}
 
 
 def _alike(a: Judged, b: Judged, model: LevelModel) -> bool:

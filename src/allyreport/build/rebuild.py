@@ -258,7 +258,7 @@ def remember(run: Run, work: Work, judged: list[Judged], made: tuple[set[str], M
                                   dict(sorted(published.items())), portfolio.pdf, tuple(kept),
                                   outcome.accounts, portfolio_page=portfolio.page,
                                   dates=tuple(sorted({d for j in judged for d in j.days})),
-                                  later=tuple(sorted(d for j in judged for d in j.later))),
+                                  later=tuple(sorted(d for j in judged for d in j.later)), packs=portfolio.packs),
                        state, {slug for slug in accounts if slug not in reused})
     run.index.save()
     if run.memory is not None:

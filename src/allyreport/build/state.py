@@ -75,6 +75,7 @@ class State:
     portfolio_page: str = ""  # what the portfolio page and levels.json were made from, but the accounts' results
     dates: tuple[int, ...] = ()  # every note's date (ordinal), once: what the review quarter is decided from
     later: tuple[tuple[int, str, int], ...] = ()  # the notes dated after the as-of date (`rules.plan.Dated`)
+    packs: tuple[tuple[str, str], ...] = ()  # each review pack's key: one still as published is not written again
 
 
 def _state_record(out: Path) -> Record:

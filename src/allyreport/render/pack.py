@@ -21,18 +21,19 @@ What merging keeps and what it cannot:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pikepdf
 
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
 from .packfile import Bookmark, PackFile
-from .segments import SegmentCache, segment
+from .segments import FORMAT, SegmentCache
 
 if TYPE_CHECKING:
     from ..config.options import Options
@@ -71,7 +72,7 @@ def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: di
             top, sizes = _place_part(pack, part, segments)
             tops.append(top)
             counts.append(sizes)
-        front = pack.place(segment(_contents(parts, counts, contents).read_bytes()), first=True)
+        front = pack.place(segments.of(_contents(parts, counts, contents)), first=True)
         return pack.finish([Bookmark(front.item, "Contents", front.first_page, None), *tops], info)
 
 
@@ -79,7 +80,7 @@ def _place_part(pack: PackFile, part: Part, segments: SegmentCache) -> tuple[Boo
     """Write a part's documents; its bookmark, with each document's below it, and their page counts."""
     documents = []
     for kind, path in part.documents:
-        placed = pack.place(segments.of(path)[1])
+        placed = pack.place(segments.of(path))
         documents.append((Bookmark(placed.item, kind, placed.first_page, placed.outline), placed.pages))
     if len(documents) == 1 and part.title == documents[0][0].title:
         return documents[0][0], [documents[0][1]]
@@ -123,51 +124,104 @@ def pdf_date(day: dt.date) -> str:
 # -- the packs of a build ------------------------------------------------------------------------
 
 
-def review_packs(project: Project, options: Options, stage: Path, scratch: Path) -> tuple[list[str], list[Diagnostic]]:
-    """The quarter's pack, and with `--pack owner[=NAME]` one per owner, from the PDFs just printed
-    (in the staging folder) or kept from the last build (in the output folder)."""
-    from .documents import PdfJob, pdf_environment, summarize
-    from .printer import make_setup, printer
-    from .site import compiled_templates
+class Packs(NamedTuple):
+    """The packs of a build."""
 
+    names: list[str]  # every pack of the build, under the output folder
+    keys: dict[str, str]  # name -> what it is made of (for the next build's `kept`)
+    kept: list[str]  # those left as the last build wrote them (in the output folder, not staged)
+    problems: list[Diagnostic]
+
+
+def review_packs(project: Project, options: Options, stage: Path, basis: str, kept: dict[str, str]) -> Packs:
+    """The quarter's pack, and with `--pack owner[=NAME]` one per owner, from the PDFs just printed
+    (in the staging folder) or kept from the last build (in the output folder). A pack whose key
+    (its parts' bytes, their titles, and `basis`: what the build's settings and templates are)
+    is the one `kept` gives it, from the last build, is not written again."""
     spec, quarter = project.settings.spec, str(project.quarter)
+    summary, accounts = _parts(project, options, stage)
+    groups, problems = pack_groups(quarter, accounts, options.pack or spec.pack or "")
+    if problems:
+        return Packs([], {}, [], problems)
+    segments = SegmentCache(cache_folder(options.out) / "pack")
+    printing = _Printing(project, options, segments, basis)
+    found = Packs([], {}, [], [])
+    for name, title, members in groups:
+        title += " · share-safe variant" if spec.share_safe else ""
+        parts = [summary, *members]
+        key = _key(basis, title, parts, segments)
+        found.names.append(name)
+        found.keys[name] = key
+        if kept.get(name) == key:
+            found.kept.append(name)
+            continue
+        info = {"Title": f"{title}, {quarter}", "Author": spec.firm, "Subject": f"Account reviews and plans, {quarter}",
+                "Creator": "allyreport", "CreationDate": pdf_date(project.as_of), "ModDate": pdf_date(project.as_of)}
+        try:
+            write_pack(stage / name, parts, printing.contents(title), info, segments)
+        except PackError as exc:
+            return found._replace(problems=exc.problems)
+    segments.forget_unused()
+    return found
+
+
+def _parts(project: Project, options: Options, stage: Path) -> tuple[Part, list[Part]]:
+    """The portfolio summary's part and the accounts', in portfolio order."""
+    from .documents import summarize
+
+    quarter = str(project.quarter)
 
     def where(name: str) -> Path:
         return stage / name if (stage / name).exists() else options.out / name
 
-    rows = summarize(project).rows
-    summary = Part("Portfolio summary", spec.firm, "", (("Portfolio summary", where(f"pdf/portfolio-{quarter}.pdf")),))
-    accounts = [Part(v.account.name, v.account.meta.owner, v.level.title,
-                     (("Account review", where(f"pdf/{v.account.slug}-review.pdf")),
-                      ("Relationship plan", where(f"pdf/{v.account.slug}-plan.pdf")))) for v in rows]
-    groups, problems = pack_groups(quarter, accounts, options.pack or spec.pack or "")
-    if spec.share_safe:
-        groups = [(name, f"{title} · share-safe variant", members) for name, title, members in groups]
-    if problems:
-        return [], problems
-    template = pdf_environment(options.templates, compiled_templates(options)).get_template("pdf/contents.html")
-    setup = make_setup(spec.page_size, spec.pdf_variant, options.templates)
-    scratch.mkdir(parents=True, exist_ok=True)
-    segments = SegmentCache(cache_folder(options.out) / "pack")
-    names: list[str] = []
-    for name, title, members in groups:
-        def contents(entries: Sequence[Entry], title: str = title) -> Path:
-            html = template.render(title=title, quarter=quarter, firm=spec.firm, language=spec.language,
-                                   as_of=project.as_of, entries=entries, model=project.model.title)
-            found = printer(setup).print(PdfJob("pdf/contents.pdf", html), scratch / "contents.pdf")
-            if found:
-                raise PackError(found)
-            return scratch / "contents.pdf"
+    summary = Part("Portfolio summary", project.settings.spec.firm, "",
+                   (("Portfolio summary", where(f"pdf/portfolio-{quarter}.pdf")),))
+    return summary, [Part(v.account.name, v.account.meta.owner, v.level.title,
+                          (("Account review", where(f"pdf/{v.account.slug}-review.pdf")),
+                           ("Relationship plan", where(f"pdf/{v.account.slug}-plan.pdf"))))
+                     for v in summarize(project).rows]
 
-        info = {"Title": f"{title}, {quarter}", "Author": spec.firm, "Subject": f"Account reviews and plans, {quarter}",
-                "Creator": "allyreport", "CreationDate": pdf_date(project.as_of), "ModDate": pdf_date(project.as_of)}
-        try:
-            write_pack(stage / name, [summary, *members], contents, info, segments)
-        except PackError as exc:
-            return names, exc.problems
-        names.append(name)
-    segments.forget_unused()
-    return names, []
+
+def _key(basis: str, title: str, parts: list[Part], segments: SegmentCache) -> str:
+    """What a pack is made of: its parts' bytes and what the contents say of them."""
+    made = [(p.title, p.owner, p.level, [(kind, segments.key(path)) for kind, path in p.documents]) for p in parts]
+    return hashlib.blake2b(repr((FORMAT, basis, title, made)).encode(), digest_size=16).hexdigest()
+
+
+class _Printing:
+    """The contents pages: printed from their HTML once, then kept by it (`SegmentCache.printed`),
+    so a build that leaves every part's page count, title, owner and level as it was prints
+    nothing."""
+
+    def __init__(self, project: Project, options: Options, segments: SegmentCache, basis: str) -> None:
+        from .documents import pdf_environment
+        from .site import compiled_templates
+
+        self.project, self.options, self.segments, self.basis = project, options, segments, basis
+        environment = pdf_environment(options.templates, compiled_templates(options))
+        self.template = environment.get_template("pdf/contents.html")
+
+    def contents(self, title: str) -> Contents:
+        spec, project = self.project.settings.spec, self.project
+
+        def contents(entries: Sequence[Entry]) -> Path:
+            html = self.template.render(title=title, quarter=str(project.quarter), firm=spec.firm,
+                                        language=spec.language, as_of=project.as_of, entries=entries,
+                                        model=project.model.title)
+            key = hashlib.blake2b(f"{FORMAT}\0{self.basis}\0{html}".encode(), digest_size=16).hexdigest()
+            return self.segments.printed(key, lambda target: self._print(html, target))
+
+        return contents
+
+    def _print(self, html: str, target: Path) -> None:
+        from .documents import PdfJob
+        from .printer import make_setup, printer
+
+        spec = self.project.settings.spec
+        found = printer(make_setup(spec.page_size, spec.pdf_variant, self.options.templates)).print(
+            PdfJob("pdf/contents.pdf", html), target)
+        if found:
+            raise PackError(found)
 
 
 class PackError(Exception):

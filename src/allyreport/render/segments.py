@@ -20,12 +20,14 @@ points at its page instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import pickle
 import re
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,39 +180,62 @@ def _outline(pdf: pikepdf.Pdf, numbers: dict[tuple[int, int], int], walk: _Walk,
 
 
 class SegmentCache:
-    """Segments kept in `folder` by the bytes of their part (and this FORMAT and this qpdf); what a
-    build used is kept, the rest forgotten (`forget_unused`)."""
+    """Segments kept in `folder` by the bytes of their part (and this FORMAT and this qpdf), and the
+    contents pages by what they are printed from; what a build used is kept, the rest
+    forgotten (`forget_unused`)."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder, self.used = folder, set[str]()
+        self.folder, self.used, self.keys = folder, set[str](), dict[Path, str]()
 
-    def of(self, path: Path) -> tuple[str, Segment]:
-        """The key of the PDF at `path` and its segment: read back, or made and kept."""
-        data = path.read_bytes()
-        key = hashlib.blake2b(data + f"{FORMAT} {pikepdf.__libqpdf_version__}".encode(), digest_size=16).hexdigest()
-        name = f"{key}.segment"
-        self.used.add(name)
+    def key(self, path: Path) -> str:
+        """What the PDF at `path` is, as far as its segment goes: a hash of its bytes."""
+        if path not in self.keys:
+            data = path.read_bytes() + f"{FORMAT} {pikepdf.__libqpdf_version__}".encode()
+            self.keys[path] = hashlib.blake2b(data, digest_size=16).hexdigest()
+            self.used.add(f"{self.keys[path]}.segment")
+        return self.keys[path]
+
+    def of(self, path: Path) -> Segment:
+        """The segment of the PDF at `path`: read back, or made and kept."""
+        name = f"{self.key(path)}.segment"
         try:
             with open(self.folder / name, "rb") as handle:
                 found = pickle.load(handle)
             if isinstance(found, Segment):
-                return key, found
+                return found
         except Exception:  # missing or damaged: a cache costs time, never correctness
             pass
-        made = segment(data)
+        made = segment(path.read_bytes())
+        with self._keep(name) as temporary:
+            temporary.write_bytes(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        return made
+
+    def printed(self, key: str, make: Callable[[Path], None]) -> Path:
+        """The PDF printed from what `key` names: the one kept, or `make(path)`'s, then kept."""
+        name = f"{key}.contents.pdf"
+        self.used.add(name)
+        if not (self.folder / name).is_file():
+            with self._keep(name) as temporary:
+                make(temporary)
+        return self.folder / name
+
+    @contextlib.contextmanager
+    def _keep(self, name: str) -> Iterator[Path]:
+        """Where to write `name`: moved in place once complete (a killed build leaves no half file)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f".{name}.{os.getpid()}"
-        with open(temporary, "wb") as handle:
-            pickle.dump(made, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.folder / name)
-        return key, made
+        try:
+            yield temporary
+            os.replace(temporary, self.folder / name)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def forget_unused(self) -> None:
-        """Remove the segments of parts no pack of this build holds."""
+        """Remove what no pack of this build used."""
         try:
             names = os.listdir(self.folder)
         except FileNotFoundError:
             return
         for name in names:
-            if name.endswith(".segment") and name not in self.used:
+            if name not in self.used:
                 (self.folder / name).unlink(missing_ok=True)
