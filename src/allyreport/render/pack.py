@@ -33,7 +33,7 @@ import pikepdf
 from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
 from .packfile import Bookmark, PackFile
-from .segments import FORMAT, SegmentCache
+from .segments import FORMAT, SEGMENTS, SegmentCache
 
 if TYPE_CHECKING:
     from ..config.options import Options
@@ -143,7 +143,7 @@ def review_packs(project: Project, options: Options, stage: Path, basis: str, ke
     groups, problems = pack_groups(quarter, accounts, options.pack or spec.pack or "")
     if problems:
         return Packs([], {}, [], problems)
-    segments = SegmentCache(cache_folder(options.out) / "pack")
+    segments = SegmentCache(cache_folder(options.out) / SEGMENTS)
     printing = _Printing(project, options, segments, basis)
     found = Packs([], {}, [], [])
     for name, title, members in groups:

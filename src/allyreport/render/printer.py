@@ -32,10 +32,12 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import ttf_opensans
 
+from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic, display_path
 from ..core.processes import as_worker, quiet_resource_tracker, signals_blocked
 from ..notes.pictures import EXTENSIONS
 from .documents import template_problem
+from .segments import SEGMENTS, SegmentCache
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
@@ -269,32 +271,39 @@ def _mentions(name: str, roots: tuple[str, ...]) -> Iterator[tuple[str, int]]:
 
 def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options, stage: Path,
                     count: int, tick: Tick | None = None) -> list[Diagnostic]:
-    """Print `count` documents under the staging folder, in `options.jobs` processes."""
+    """Print `count` documents under the staging folder, in `options.jobs` processes. Each is made a
+    review-pack segment where it is printed (`render.segments`): in parallel, and while its
+    bytes are in the page cache."""
     spec = settings.spec
     setup = make_setup(spec.page_size, spec.pdf_variant, options.templates, settings.extra_css)
     (stage / "pdf").mkdir(exist_ok=True)
     workers = min(options.jobs, count)
+    segments = cache_folder(options.out) / SEGMENTS
     try:
-        problems = (_in_workers(jobs, setup, stage, workers, tick) if workers > 1
-                    else _in_process(jobs, setup, stage, tick))
+        problems = (_in_workers(jobs, setup, stage, (workers, segments), tick) if workers > 1
+                    else _in_process(jobs, setup, stage, segments, tick))
     except jinja2.TemplateError as exc:
         return [template_problem(exc)]
     return sorted(set(problems))  # a broken stylesheet is reported once, not once per document
 
 
-def _in_process(jobs: Iterable[PdfJob], setup: Setup, stage: Path, tick: Tick | None = None) -> list[Diagnostic]:
+def _in_process(jobs: Iterable[PdfJob], setup: Setup, stage: Path, segments: Path,
+                tick: Tick | None = None) -> list[Diagnostic]:
     for job in jobs:
         problems = printer(setup).print(job, stage / job.name)
         if problems:  # the build fails: stop printing
             return problems
+        SegmentCache(segments).of(stage / job.name)
         if tick:
             tick(0)
     return []
 
 
-def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int,
+def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, pool_of: tuple[int, Path],
                 tick: Tick | None = None) -> list[Diagnostic]:
-    """At most a few documents per worker in flight, so 4,000 documents are never all in memory."""
+    """At most a few documents per worker in flight, so 4,000 documents are never all in memory.
+    `pool_of`: how many workers, and where they keep the segments."""
+    workers, segments = pool_of
     problems: list[Diagnostic] = []
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited font state
     quiet_resource_tracker()
@@ -313,7 +322,7 @@ def _in_workers(jobs: Iterable[PdfJob], setup: Setup, stage: Path, workers: int,
             if problems:  # the build fails: print no more
                 break
             with signals_blocked():  # a worker may be started here (see core.processes)
-                pending.add(pool.submit(_print_in_worker, job, str(stage / job.name)))
+                pending.add(pool.submit(_print_in_worker, job, str(stage / job.name), str(segments)))
         for future in cf.as_completed(pending):
             problems += future.result()
             if tick:
@@ -339,5 +348,8 @@ def _start_worker(setup: Setup, parent: int) -> None:
     _WORKER.append(Printer(setup))
 
 
-def _print_in_worker(job: PdfJob, target: str) -> list[Diagnostic]:
-    return _WORKER[0].print(job, Path(target))
+def _print_in_worker(job: PdfJob, target: str, segments: str) -> list[Diagnostic]:
+    problems = _WORKER[0].print(job, Path(target))
+    if not problems:
+        SegmentCache(Path(segments)).of(Path(target))
+    return problems

@@ -34,6 +34,7 @@ from typing import Any
 
 import pikepdf
 
+SEGMENTS = "pack"  # their folder in the cache (`config.options.cache_folder`)
 FORMAT = 1  # bump when a segment's shape or content changes: older cached segments are not read
 PAGES, OUTLINE = 0, 1  # local numbers standing for the pack's page-tree node and bookmark of the part
 FIRST_LOCAL = 2
