@@ -81,6 +81,13 @@ def test_the_pack_is_the_parts_in_portfolio_order_with_contents_and_bookmarks(wr
         + "".join(pack.pages[k].extract_text() for k in range(starts[1], starts[2]))
     assert "Zephyr's last story." in "".join(pack.pages[k].extract_text() for k in range(starts[5], starts[6]))
     assert "Aardvark Analytics · Account review" in pack.pages[starts[1] + 1].extract_text()  # the running header
+    # what survives of the tagging (docs/output.md): the parts are tagged, the pack is not, but has a language
+    part = PdfReader(pdf / "zulu-review.pdf").trailer["/Root"]
+    assert part["/MarkInfo"]["/Marked"] is True and "/StructTreeRoot" in part
+    root = pack.trailer["/Root"]
+    assert "/StructTreeRoot" not in root and "/MarkInfo" not in root and root["/Lang"] == "en"
+    assert not any("/StructParents" in page for page in pack.pages)
+    assert pack.metadata is not None and pack.metadata.title == "Review pack, 2026Q2"
 
 
 def test_links_inside_a_part_land_on_its_own_pages(write_notes: NotesWriter) -> None:

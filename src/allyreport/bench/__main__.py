@@ -147,6 +147,7 @@ def measure(base: Path, accounts: int, notes: int, runs: int, pdf_accounts: int)
         pack = subprocess.run([sys.executable, "-m", "allyreport.bench.pack", "out/pdf", str(accounts)], cwd=pdf_corpus,
                               check=True, capture_output=True, text=True).stdout.split()
         r[f"pack_{accounts}_accounts"], r["pack_peak_rss_mib"] = float(pack[0]), float(pack[2])
+        r[f"pack_{accounts}_accounts_from_segments"] = float(pack[4])
         clean(pdf_corpus)
         r["pdf_html_only"] = run(build_cmd("--no-pdf", "--jobs", "1"), pdf_corpus)[0]
         raw = subprocess.run([sys.executable, "-m", "allyreport.bench.rawpdf", "notes"], cwd=pdf_corpus,
@@ -192,7 +193,7 @@ def ratios(r: dict[str, float]) -> dict[str, tuple[float, float]]:
     out = {name: (r[a] / r[b], target) for name, (a, b, target) in wanted.items() if a in r and b in r}
     if "serve_edit" in r:
         out["serve edit-to-reload (s)"] = (r["serve_edit"], 0.15)
-    pack = next((k for k in r if k.startswith("pack_") and k.endswith("_accounts")), None)
+    pack = next((k for k in r if k.startswith("pack_") and k.endswith("_accounts")), None)  # segments made, serially
     if pack:
         out["review pack / 180 s"] = (r[pack] / 180, 1.0)  # "a few minutes at most"
         out["review pack peak RSS / 1024 MiB"] = (r["pack_peak_rss_mib"] / 1024, 1.0)

@@ -63,7 +63,7 @@ Contents = Callable[[Sequence[Entry]], Path]  # prints the contents page(s) for 
 
 
 def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: dict[str, str],
-               segments: SegmentCache) -> int:
+               segments: SegmentCache, language: str = "en") -> int:
     """Write the pack at `target`, part after part (`packfile`); returns its page count."""
     with open(target, "wb") as handle:
         pack = PackFile(handle)
@@ -73,7 +73,7 @@ def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: di
             tops.append(top)
             counts.append(sizes)
         front = pack.place(segments.of(_contents(parts, counts, contents)), first=True)
-        return pack.finish([Bookmark(front.item, "Contents", front.first_page, None), *tops], info)
+        return pack.finish([Bookmark(front.item, "Contents", front.first_page, None), *tops], info, language)
 
 
 def _place_part(pack: PackFile, part: Part, segments: SegmentCache) -> tuple[Bookmark, list[int]]:
@@ -158,7 +158,7 @@ def review_packs(project: Project, options: Options, stage: Path, basis: str, ke
         info = {"Title": f"{title}, {quarter}", "Author": spec.firm, "Subject": f"Account reviews and plans, {quarter}",
                 "Creator": "allyreport", "CreationDate": pdf_date(project.as_of), "ModDate": pdf_date(project.as_of)}
         try:
-            write_pack(stage / name, parts, printing.contents(title), info, segments)
+            write_pack(stage / name, parts, printing.contents(title), info, segments, spec.language)
         except PackError as exc:
             return found._replace(problems=exc.problems)
     segments.forget_unused()

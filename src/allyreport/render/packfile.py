@@ -109,17 +109,19 @@ class PackFile:
         count = sum(1 + (item.below[0] if item.below else 0) for item in items)
         return count, items[0].number, items[-1].number
 
-    def finish(self, tops: list[Bookmark], info: dict[str, str]) -> int:
-        """The bookmarks' root, the page tree, the catalogue, the document information and the
-        cross-reference table; the pack's page count."""
+    def finish(self, tops: list[Bookmark], info: dict[str, str], language: str) -> int:
+        """The bookmarks' root, the page tree, the catalogue (with the document's language, and its
+        title shown in a viewer's title bar), the document information and the cross-reference
+        table; the pack's page count."""
         below = self.bookmarks(OUTLINES, tops)
         first = b"/First %d 0 R /Last %d 0 R /Count %d " % (below[1], below[2], below[0]) if below else b""
         self._object(OUTLINES, b"<< /Type /Outlines %s>>" % first)
         pages = sum(count for _, count in self.nodes)
         kids = b" ".join(b"%d 0 R" % node for node, _ in self.nodes)
         self._object(PAGE_TREE, b"<< /Type /Pages /Kids [ %s ] /Count %d >>" % (kids, pages))
-        self._object(CATALOG, b"<< /Type /Catalog /Pages %d 0 R /Outlines %d 0 R /PageMode /UseOutlines >>"
-                     % (PAGE_TREE, OUTLINES))
+        self._object(CATALOG, b"<< /Type /Catalog /Pages %d 0 R /Outlines %d 0 R /PageMode /UseOutlines /Lang %s "
+                     b"/ViewerPreferences << /DisplayDocTitle true >> >>"
+                     % (PAGE_TREE, OUTLINES, pikepdf.String(language).unparse()))
         entries = b" ".join(b"/%s %s" % (key.encode(), pikepdf.String(value).unparse()) for key, value in info.items())
         self._object(INFO, b"<< %s >>" % entries)
         identifier = self.hash.hexdigest().encode()
