@@ -61,11 +61,11 @@ def main() -> None:
         scratch = Path(tmp)
         found = parts(folder, accounts, scratch)
 
-        def contents(entries: Sequence[Entry]) -> Path:
+        def contents(entries: Sequence[Entry], start: int) -> Path:
             html = template.render(title="Review pack", quarter="2026Q3", firm="Bench", language="en",
-                                   as_of=dt.date(2026, 9, 30), entries=entries, model="Ally model")
-            printer(setup).print(PdfJob("pdf/contents.pdf", html), scratch / "contents.pdf")
-            return scratch / "contents.pdf"
+                                   as_of=dt.date(2026, 9, 30), entries=entries, model="Ally model", start=start)
+            printer(setup).print(PdfJob("pdf/contents.pdf", html), scratch / f"contents-{start}.pdf")
+            return scratch / f"contents-{start}.pdf"
 
         started = time.perf_counter()
         pages = write_pack(scratch / "pack.pdf", found, contents, {"Title": "Review pack"}, Fresh(scratch / "segments"))

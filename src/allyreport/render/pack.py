@@ -59,7 +59,9 @@ class Entry:
 
 
 FIRST_PAGE_ROWS, ROWS_PER_PAGE = 33, 43  # lines of the contents on its A4 pages (templates/pdf/contents.html)
-Contents = Callable[[Sequence[Entry]], Path]  # prints the contents page(s) for these entries, returns the PDF
+CHUNK_PAGES = 10  # contents pages printed at a time: WeasyPrint holds every page of a document it lays out
+# prints the contents page(s) for these entries, the first at this page of the pack (1: with the title); the PDF
+Contents = Callable[[Sequence[Entry], int], Path]
 
 
 def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: dict[str, str],
@@ -72,8 +74,8 @@ def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: di
             top, sizes = _place_part(pack, part, segments)
             tops.append(top)
             counts.append(sizes)
-        front = pack.place(segments.of(_contents(parts, counts, contents)), first=True)
-        return pack.finish([Bookmark(front.item, "Contents", front.first_page, None), *tops], info, language)
+        fronts = [pack.place(segments.of(path), at=i) for i, path in enumerate(_contents(parts, counts, contents))]
+        return pack.finish([Bookmark(fronts[0].item, "Contents", fronts[0].first_page, None), *tops], info, language)
 
 
 def _place_part(pack: PackFile, part: Part, segments: SegmentCache) -> tuple[Bookmark, list[int]]:
@@ -94,17 +96,23 @@ def _pages(path: Path) -> int:
         return len(pdf.pages)
 
 
-def _contents(parts: Sequence[Part], counts: list[list[int]], contents: Contents) -> Path:
-    """The contents page(s): printed once with a guess at their length, again if the guess was wrong."""
+def _contents(parts: Sequence[Part], counts: list[list[int]], contents: Contents) -> list[Path]:
+    """The contents pages, in slices of about CHUNK_PAGES pages (so their memory is a slice's):
+    printed once with a guess at their length, again if the guess was wrong."""
     rest = max(0, len(parts) + 1 - FIRST_PAGE_ROWS)
     length = 1 + -(-rest // ROWS_PER_PAGE)  # a good guess prints the contents once; a wrong one, twice
     for _ in range(3):
-        path = contents(list(_entries(parts, counts, length)))
-        printed = _pages(path)
-        if printed == length:
+        entries = list(_entries(parts, counts, length))
+        paths: list[Path] = []
+        page, at = 1, 0
+        while at < len(entries) or not paths:
+            size = (FIRST_PAGE_ROWS - 1 if page == 1 else ROWS_PER_PAGE) + (CHUNK_PAGES - 1) * ROWS_PER_PAGE
+            paths.append(contents(entries[at:at + size], page))
+            page, at = page + _pages(paths[-1]), at + size
+        if page - 1 == length:
             break
-        length = printed
-    return path
+        length = page - 1
+    return paths
 
 
 def _entries(parts: Sequence[Part], counts: list[list[int]], before: int) -> Iterator[Entry]:
@@ -204,10 +212,10 @@ class _Printing:
     def contents(self, title: str) -> Contents:
         spec, project = self.project.settings.spec, self.project
 
-        def contents(entries: Sequence[Entry]) -> Path:
+        def contents(entries: Sequence[Entry], start: int) -> Path:
             html = self.template.render(title=title, quarter=str(project.quarter), firm=spec.firm,
                                         language=spec.language, as_of=project.as_of, entries=entries,
-                                        model=project.model.title)
+                                        model=project.model.title, start=start)
             key = hashlib.blake2b(f"{FORMAT}\0{self.basis}\0{html}".encode(), digest_size=16).hexdigest()
             return self.segments.printed(key, lambda target: self._print(html, target))
 

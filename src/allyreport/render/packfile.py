@@ -66,26 +66,26 @@ class PackFile:
         else:
             self._write(b"%d 0 obj\n%s\nstream\n%s\nendstream\nendobj\n" % (number, text, stream))
 
-    def place(self, segment: Segment, first: bool = False) -> Placed:
-        """Write a part's segment; its pages go at the end of the pack, or before all others if `first`."""
+    def place(self, segment: Segment, at: int | None = None) -> Placed:
+        """Write a part's segment; its pages go at the end of the pack, or before the `at`-th part's."""
         base = len(self.offsets)
         self.offsets.extend([0] * segment.size)
-        chunks, at = [], self.written
+        chunks, offset = [], self.written
         for obj in segment.objects:  # one write for the whole part: a segment is a few hundred objects
-            self.offsets[base + obj.local] = at
+            self.offsets[base + obj.local] = offset
             text = obj.text % tuple(base + r for r in obj.refs)
             if obj.stream is None:
                 chunk = b"%d 0 obj\n%s\nendobj\n" % (base + obj.local, text)
             else:
                 chunk = b"%d 0 obj\n%s\nstream\n%s\nendstream\nendobj\n" % (base + obj.local, text, obj.stream)
             chunks.append(chunk)
-            at += len(chunk)
+            offset += len(chunk)
         self._write(b"".join(chunks))
         node = base + PAGES
         kids = b" ".join(b"%d 0 R" % (base + page) for page in segment.pages)
         self._object(node, b"<< /Type /Pages /Parent %d 0 R /Kids [ %s ] /Count %d >>"
                      % (PAGE_TREE, kids, len(segment.pages)))
-        self.nodes.insert(0 if first else len(self.nodes), (node, len(segment.pages)))
+        self.nodes.insert(len(self.nodes) if at is None else at, (node, len(segment.pages)))
         outline = None
         if segment.outline is not None:
             count, head, tail = segment.outline
