@@ -11,7 +11,7 @@ from .conftest import subprocess_env
 
 KEYS = {"floor", "cold", "warm", "one_note", "peak_rss_mib", "peak_pss_mib", "serve_edit", "serve_edit_trust",
         "pdf_jobs1", "pdf_jobs2", "pdf_one_note", "pdf_html_only", "raw_weasyprint_per_doc", "ours_per_doc",
-        "pack_20_accounts", "pack_peak_rss_mib"}
+        "pack_20_accounts", "pack_20_accounts_from_segments", "pack_peak_rss_mib"}
 RATIOS = {"cold/floor", "warm/cold", "one-note/cold", "serve edit-to-reload/one-note",
           "serve edit-to-reload (trust)/one-note", "serve edit-to-reload (s)",
           "jobs2/jobs1 (PDF)", "one-note/cold (with PDFs)", "ours/raw WeasyPrint", "review pack / 180 s",
