@@ -154,6 +154,9 @@ def test_a_pack_whose_parts_are_the_same_bytes_is_not_written_again(write_notes:
     packs = sorted(pdf.glob("pack-*.pdf"))
     before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in packs}
     review = (pdf / "mid-review.pdf").stat().st_ino
+    kept = [p.name for p in (root / ".allyreport-cache/out.pack").iterdir()]  # the output's own, beside its record
+    assert len([n for n in kept if n.endswith(".segment")]) == 7 + 3  # the 7 PDFs', and each pack's contents page
+    assert len([n for n in kept if n.endswith(".contents.pdf")]) == 3
     note_path = root / "notes/mid/2026-05-14-a.md"
     note_path.write_text(note_path.read_text("utf-8") + "\n\n", "utf-8")  # a new input, the same PDFs
     code, output = build(root, "--pack", "owner")

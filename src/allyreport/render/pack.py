@@ -30,10 +30,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pikepdf
 
-from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic
 from .packfile import Bookmark, PackFile
-from .segments import FORMAT, SEGMENTS, SegmentCache
+from .segments import FORMAT, SegmentCache, segments_folder
 
 if TYPE_CHECKING:
     from ..config.options import Options
@@ -151,7 +150,7 @@ def review_packs(project: Project, options: Options, stage: Path, basis: str, ke
     groups, problems = pack_groups(quarter, accounts, options.pack or spec.pack or "")
     if problems:
         return Packs([], {}, [], problems)
-    segments = SegmentCache(cache_folder(options.out) / SEGMENTS)
+    segments = SegmentCache(segments_folder(options.out))
     printing = _Printing(project, options, segments, basis)
     found = Packs([], {}, [], [])
     for name, title, members in groups:

@@ -32,12 +32,11 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 import ttf_opensans
 
-from ..config.options import cache_folder
 from ..core.diagnostics import Diagnostic, display_path
 from ..core.processes import as_worker, quiet_resource_tracker, signals_blocked
 from ..notes.pictures import EXTENSIONS
 from .documents import template_problem
-from .segments import SEGMENTS, SegmentCache
+from .segments import SegmentCache, segments_folder
 from .templating import DEFAULT_TEMPLATES, find_asset
 
 if TYPE_CHECKING:
@@ -278,7 +277,7 @@ def print_documents(jobs: Iterable[PdfJob], settings: Settings, options: Options
     setup = make_setup(spec.page_size, spec.pdf_variant, options.templates, settings.extra_css)
     (stage / "pdf").mkdir(exist_ok=True)
     workers = min(options.jobs, count)
-    segments = cache_folder(options.out) / SEGMENTS
+    segments = segments_folder(options.out)
     try:
         problems = (_in_workers(jobs, setup, stage, (workers, segments), tick) if workers > 1
                     else _in_process(jobs, setup, stage, segments, tick))

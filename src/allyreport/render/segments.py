@@ -34,7 +34,8 @@ from typing import Any
 
 import pikepdf
 
-SEGMENTS = "pack"  # their folder in the cache (`config.options.cache_folder`)
+from ..config.options import cache_folder
+
 FORMAT = 1  # bump when a segment's shape or content changes: older cached segments are not read
 PAGES, OUTLINE = 0, 1  # local numbers standing for the pack's page-tree node and bookmark of the part
 FIRST_LOCAL = 2
@@ -178,6 +179,13 @@ def _outline(pdf: pikepdf.Pdf, numbers: dict[tuple[int, int], int], walk: _Walk,
 
 
 # -- the cache -----------------------------------------------------------------------------------
+
+
+def segments_folder(out: Path) -> Path:
+    """Where the segments of the PDFs of the output folder `out` are kept: its own folder in the
+    cache, as its build record is (a share-safe variant's output sits beside the full one's, with
+    the same cache folder, and must not forget the other's segments)."""
+    return cache_folder(out) / f"{out.name}.pack"
 
 
 class SegmentCache:
