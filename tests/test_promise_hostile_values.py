@@ -8,19 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from . import support
 from .conftest import NotesWriter, run_cli
 from .support import tree_hash
 
-ACCOUNT = """\
----
-account: Acme
-owner: Jo Park
-stakeholders:
-  - name: Dana Reyes
-    role: COO
----
-Where Acme is heading.
-"""
+ACCOUNT = support.ACCOUNT.format(name="Acme")
 
 NOTE = """\
 ---

@@ -22,19 +22,11 @@ from typing import Any
 
 import pytest
 
+from . import support
 from .conftest import run_cli
 from .support import lock_held, tree_hash
 
-ACCOUNT = """\
----
-account: Acme
-owner: Jo Park
-stakeholders:
-  - name: Dana Reyes
-    role: COO
----
-Where Acme is heading.
-"""
+ACCOUNT = support.ACCOUNT.format(name="Acme")
 
 NOTE = """\
 ---
