@@ -8,7 +8,10 @@ run deletes the last complete copy. How:
   with one atomic exchange of the two names (Linux `renameat2(RENAME_EXCHANGE)`); where the
   filesystem cannot exchange, with two renames under a journal that says how to finish.
 - A small change is moved into the output file by file (`update`), under a journal written
-  first: a killed update is finished by the next command (`recover`) before anything else.
+  first: a killed update is finished by the next command (`recover`) before anything else;
+  one that fails is undone from hard links to the files it replaced.
+- Whatever stops a build, `standing` says which output is at the path (the previous, the
+  new, or half of the new that the next command finishes): the one line printed says it.
 - Stale folders of killed builds are removed only when the output path holds a complete
   output; a folder with the marker file is the only kind ever deleted or replaced.
 - What the output folder may be, and its lock, are `outfolder`'s (re-exported here: callers
