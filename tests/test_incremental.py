@@ -208,20 +208,53 @@ def test_an_update_killed_halfway_is_finished_by_the_next_build(tmp_path: Path,
 
     def dies_after_one(source: str | Path, target: str | Path) -> None:
         if str(source).startswith(str(stage)) and moved:
-            raise KeyboardInterrupt  # the build is killed between two moves
+            raise Killed  # the build is killed between two moves
         real(source, target)
         moved.append(str(target))
 
     monkeypatch.setattr(os, "replace", dies_after_one)
-    with pytest.raises(KeyboardInterrupt):
+    monkeypatch.setattr(publish, "_undo_update", lambda *_: None)  # a kill -9 runs nothing after it
+    with pytest.raises(Killed):
         publish.update(stage, out, ["accounts/a.html", "accounts/c.html", "index.html"], ["accounts/gone.html"])
-    monkeypatch.setattr(os, "replace", real)
+    monkeypatch.undo()
     assert (tmp_path / ".out.journal").exists()
     publish.recover(out)
     assert {str(p.relative_to(out)): p.read_text("utf-8") for p in sorted(out.rglob("*")) if p.is_file()} == {
         "accounts/a.html": "new", "accounts/b.html": "old", "accounts/c.html": "new", "index.html": "new"}
     assert not (tmp_path / ".out.journal").exists()
     assert not stage.exists()
+
+
+class Killed(BaseException):
+    """What a kill -9 would be if it could be caught: nothing after it runs."""
+
+
+def test_an_update_that_fails_halfway_puts_the_previous_files_back(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    (out / "accounts").mkdir(parents=True)
+    for name in ("index.html", "accounts/a.html", "accounts/gone.html"):
+        (out / name).write_text("old", "utf-8")
+    stage = tmp_path / ".out.staging-1"
+    (stage / "accounts").mkdir(parents=True)
+    for name in ("index.html", "accounts/a.html", "accounts/c.html"):
+        (stage / name).write_text("new", "utf-8")
+    before = tree_hash(out)
+    real = os.replace
+    moved: list[str] = []
+
+    def fails_after_one(source: str | Path, target: str | Path) -> None:
+        if str(source).startswith(str(stage)) and moved:
+            raise KeyboardInterrupt  # Ctrl-C (or any failure) between two moves
+        real(source, target)
+        moved.append(str(target))
+
+    monkeypatch.setattr(os, "replace", fails_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        publish.update(stage, out, ["accounts/a.html", "accounts/c.html", "index.html"], ["accounts/gone.html"])
+    monkeypatch.undo()
+    assert tree_hash(out) == before
+    assert not (tmp_path / ".out.journal").exists()
 
 
 def test_a_damaged_cache_costs_time_never_correctness(write_notes: NotesWriter, tmp_path: Path) -> None:
@@ -285,20 +318,17 @@ def test_a_pdf_stylesheet_edit_reprints_every_pdf(write_notes: NotesWriter, tmp_
 INTERRUPTED_UPDATE = (
     "import os, sys\n"
     "import allyreport.build.publish as p\n"
-    "real_apply = p._apply\n"
-    "def dying(journal):\n"  # the update is killed after its first move into the output
+    "real_moves = p._moves\n"
+    "def dying(stage, out, moves, drop):\n"  # the update is killed (-9: nothing runs after) after its first move
     "    real, moved = os.replace, []\n"
     "    def once(a, b):\n"
     "        if moved:\n"
-    "            raise KeyboardInterrupt\n"
+    "            os._exit(137)\n"
     "        real(a, b)\n"
     "        moved.append(b)\n"
     "    os.replace = once\n"
-    "    try:\n"
-    "        real_apply(journal)\n"
-    "    finally:\n"
-    "        os.replace = real\n"
-    "p._apply = dying\n"
+    "    real_moves(stage, out, moves, drop)\n"
+    "p._moves = dying\n"
     "from allyreport.cli.main import main\n"
     "sys.exit(main(['build', '--notes', 'notes', '--out', 'out', '--no-pdf']))\n"
 )
@@ -317,7 +347,7 @@ def test_a_build_killed_while_updating_in_place_is_finished_by_the_next(write_no
     victim.write_text(victim.read_text("utf-8").replace("context: service", "context: strategy"), "utf-8")
     killed = subprocess.run([sys.executable, "-c", INTERRUPTED_UPDATE], cwd=tmp_path, env=subprocess_env(),
                             capture_output=True, text=True, timeout=300, check=False)
-    assert killed.returncode == 130, killed.stderr
+    assert killed.returncode == 137, killed.stderr
     assert (tmp_path / ".out.journal").exists()  # the update is owed, and its staged files kept
     expected = from_scratch(tmp_path, tmp_path / "scratch", "--no-pdf")
     publish.recover(tmp_path / "out")  # what the next build does first: the output is the new one
