@@ -76,9 +76,10 @@ def build(cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 WRITES = ("rename", "replace", "unlink", "remove", "rmdir", "mkdir", "link", "symlink", "ftruncate", "write")
 
 
-def forked(cwd: Path, *args: str) -> tuple[int, str]:
+def forked(cwd: Path, *args: str, before: Callable[[], None] = lambda: None) -> tuple[int, str]:
     """`allyreport ARGS` in a forked copy of this process (the sweep runs hundreds of commands: no
-    interpreter start for each); its exit code and what it printed on stderr."""
+    interpreter start for each), `before` run in it first; its exit code (minus the signal that
+    ended it) and what it printed on stderr."""
     import allyreport.build.account
     import allyreport.render.site
     import allyreport.rules.engine  # noqa: F401 (loaded once here, not in every forked command)
@@ -92,6 +93,7 @@ def forked(cwd: Path, *args: str) -> tuple[int, str]:
             os.chdir(cwd)
             sys.stderr = open(err, "w")  # noqa: SIM115 (flushed as the child leaves)
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            before()
             code = main(list(args))
         finally:
             sys.stderr.flush()
@@ -105,23 +107,15 @@ def forked(cwd: Path, *args: str) -> tuple[int, str]:
 def killed_at(step: int, cwd: Path, arm: Callable[[], None]) -> bool:
     """Run `allyreport build` in a forked process, SIGKILLed before its `step`th filesystem change
     after the publish starts; True if it was killed (False: it finished before that step)."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the child)
-        code = 70
-        try:
-            os.chdir(cwd)
-            arm()
-            _count_from_publish(step, lambda op: os.kill(os.getpid(), signal.SIGKILL))
-            from allyreport.cli.main import main
+    def prepare() -> None:
+        arm()
+        _count_from_publish(step, lambda op: os.kill(os.getpid(), signal.SIGKILL))
 
-            code = main(["build", "--no-pdf", "--jobs", "1"])
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        assert os.WTERMSIG(status) == signal.SIGKILL
+    code, _ = forked(cwd, "build", "--no-pdf", "--jobs", "1", before=prepare)
+    if code < 0:
+        assert code == -signal.SIGKILL
         return True
-    assert os.WEXITSTATUS(status) == 0, "the build failed on its own"
+    assert code == 0, "the build failed on its own"
     return False
 
 
@@ -302,33 +296,22 @@ def faulted_at(step: int, cwd: Path, arm: Callable[[], None], act: Callable[[str
     """`allyreport build` in a forked process, `act` run before its `step`th filesystem change after
     the publish starts (and, if `persistent`, before every one after it): its exit code and
     stderr, or None if the build finished before that step."""
-    err, reached = cwd / ".stderr", cwd / ".reached"
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the child)
-        code = 70
-        try:
-            os.chdir(cwd)
-            sys.stderr = open(err, "w")  # noqa: SIM115 (flushed as the child leaves)
-            arm()
+    reached = cwd / ".reached"
 
-            def once(op: str) -> None:
-                reached.touch()
-                act(op)
-            _count_from_publish(step, once, persistent)
-            from allyreport.cli.main import main
+    def once(op: str) -> None:
+        reached.touch()
+        act(op)
 
-            code = main(["build", "--no-pdf", "--jobs", "1"])
-        finally:
-            sys.stderr.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    text = err.read_text()
-    err.unlink()
+    def prepare() -> None:
+        arm()
+        _count_from_publish(step, once, persistent)
+
+    code, text = forked(cwd, "build", "--no-pdf", "--jobs", "1", before=prepare)
     if not reached.exists():
-        assert (os.waitstatus_to_exitcode(status), text) == (0, ""), "the build failed on its own"
+        assert (code, text) == (0, ""), "the build failed on its own"
         return None
     reached.unlink()
-    return os.waitstatus_to_exitcode(status), text
+    return code, text
 
 
 def fault_sweep(tmp_path: Path, base: Path, path: str, act: Callable[[str], None],

@@ -17,9 +17,8 @@ import pytest
 from allyreport.serve.watch import Watcher
 
 from .conftest import Events, NotesWriter, Served
-from .support import tree_hash
+from .support import ACCOUNT, tree_hash
 
-ACCOUNT = "---\naccount: {name}\nowner: Jo Park\nstakeholders:\n  - name: Dana Reyes\n    role: COO\n---\nAbout {name}.\n"
 NOTE = """\
 ---
 date: {date}
