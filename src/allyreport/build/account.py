@@ -16,10 +16,10 @@ key, so a verdict is only ever read back under the rules that made it.
 
 from __future__ import annotations
 
+import copyreg
 import functools
 import gc
 import io
-import json
 import pickle
 import zlib
 from collections.abc import Callable, Sequence
@@ -31,6 +31,7 @@ import jinja2
 
 from ..config.options import Options
 from ..core.diagnostics import Diagnostic, errors_only
+from ..core.jsontext import indented
 from ..notes.layout import FileJob
 from ..notes.loader import ParseAll, ParsedFile, assemble_account, parse_file, parse_job, parse_jobs, read_capped
 from ..notes.pictures import all_pictures
@@ -41,7 +42,7 @@ from ..render.site import account_context, row_context
 from ..rules.engine import Evaluator, Verdict
 from ..rules.judge import Project, judge_account
 from ..rules.plan import later_notes
-from ..rules.ruleset import LevelModel
+from ..rules.ruleset import Level, LevelModel
 from .state import Judged, Light
 from .workers import MIN_FILES_PER_WORKER, fork_map, slices, weighted_slices, workers_for
 
@@ -244,46 +245,60 @@ def _insight(full: Callable[[], Verdict], n: int) -> Any:
     return full().insights[n]
 
 
-def _shared(model: LevelModel) -> dict[int, tuple[str, ...]]:
-    return {id(model): ("model",), **{id(level): ("level", level.key) for level in model.levels}}
-
-
 def pickled(v: Verdict, model: LevelModel) -> bytes:
-    shared = _shared(model)
+    """The verdict, pickled with the model and its levels left out: they are put back by `unpickle`.
+    A reducer per type (`dispatch_table`) finds them at C speed; a `persistent_id` would be a Python
+    call for each of the verdict's thousands of objects."""
+    levels = {id(level): level.key for level in model.levels}
 
-    class Pickler(pickle.Pickler):
-        def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
-            return shared.get(id(obj))
+    def level(obj: Level) -> Any:
+        key = levels.get(id(obj))
+        return (_live, ("level", key)) if key is not None else obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+    def whole(obj: LevelModel) -> Any:
+        return (_live, ("model", "")) if obj is model else obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
 
     buffer = io.BytesIO()
-    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(v)
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, Level: level, LevelModel: whole}
+    pickler.dump(v)
     return zlib.compress(buffer.getvalue(), 1)  # kept for every account, read for a few: worth a quarter the bytes
+
+
+def _live(kind: str, key: str) -> Any:
+    raise RuntimeError("a pickled verdict is read with `unpickle`, which puts the live model back")
 
 
 def unpickle(data: Sequence[bytes], model: LevelModel) -> list[Verdict]:
     levels = {level.key: level for level in model.levels}
 
+    def live(kind: str, key: str) -> Any:
+        return model if kind == "model" else levels[key]
+
     class Unpickler(pickle.Unpickler):
-        def persistent_load(self, pid: tuple[str, ...]) -> Any:
-            return model if pid[0] == "model" else levels[pid[1]]
+        def find_class(self, module: str, name: str) -> Any:
+            return live if (module, name) == (__name__, "_live") else super().find_class(module, name)
 
     return [Unpickler(io.BytesIO(zlib.decompress(item))).load() for item in data]
 
 
-def _entry(data: dict[str, Any]) -> str:
-    """An account's entry of levels.json, indented as an item of the list (`write_levels_json`)."""
-    return "  " + json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+def _entry(data: dict[str, Any]) -> bytes:
+    """An account's entry of levels.json, indented as an item of the list (`write_levels_json`), in
+    UTF-8 and compressed: about 25 KB of text, of which the cache and the parent keep a sixth."""
+    return zlib.compress(("  " + indented(data, 1)).encode(), 1)
 
 
-def write_levels_json(path: Path, entries: Sequence[str]) -> None:
-    """levels.json from the accounts' entries: the bytes `json.dumps(list, indent=2)` would give,
-    written an entry at a time (at 2,000 accounts it is 50 MB, which as one string and then as its
-    bytes would be allocated, and faulted in, twice)."""
-    with open(path, "w", encoding="utf-8", newline="") as out:
+def write_levels_json(path: Path, entries: Sequence[bytes]) -> None:
+    """levels.json from the accounts' entries (`_entry`): the bytes `json.dumps(list, indent=2)`
+    would give, written an entry at a time (at 2,000 accounts it is 50 MB, which as one string and
+    then as its bytes would be allocated, and faulted in, twice)."""
+    with open(path, "wb") as out:
         if not entries:
-            out.write("[]\n")
+            out.write(b"[]\n")
             return
-        out.write("[\n")
+        out.write(b"[\n")
         for n, entry in enumerate(entries):
-            out.write(",\n" + entry if n else entry)
-        out.write("\n]\n")
+            if n:
+                out.write(b",\n")
+            out.write(zlib.decompress(entry))
+        out.write(b"\n]\n")

@@ -40,7 +40,7 @@ class Judged:
     diagnostics: tuple[Diagnostic, ...]  # parsing, the account checks, an unknown target
     failures: tuple[Failure, ...]  # conditions and messages of the rules that failed to evaluate
     verdict: bytes | None  # the stripped verdict, pickled; None when not judged this quarter
-    json: str | None  # its entry of levels.json
+    json: bytes | None  # its entry of levels.json, compressed (`account._entry`)
     files: tuple[str, ...]  # what it wrote under the staging folder (relative)
     prints: tuple[str, ...]  # its PDFs, still to print (their HTML is in the print folder)
     problem: Diagnostic | None = None  # a template error: the build fails

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from .. import __version__
 from .publish import alive
 
-FORMAT = 10  # of every cache file; bump when a shape changes (10: the survey keeps each note's exact date, negated if private)
+FORMAT = 11  # of every cache file; bump when a shape changes (11: an account's levels.json entry is kept compressed)
 DELTA_ACCOUNTS = 64  # a delta amending more accounts than this (or a tenth of them) is folded into a full record
 
 

@@ -7,12 +7,12 @@ a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dum
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import TextIO
 
 from ..core.diagnostics import Diagnostic, counts, errors_only, render_json, sort_key
+from ..core.jsontext import indented
 
 
 class UsageError(Exception):
@@ -80,4 +80,4 @@ def say(text: str, quiet: bool = False) -> None:
 
 
 def dump_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(indented(data) + "\n")

@@ -6,13 +6,14 @@ diagnostics, and the command line prints them all at once (as bean-check does).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from .jsontext import indented
 
 Severity = Literal["error", "warning"]
 
@@ -81,7 +82,7 @@ def render_text(diagnostics: Iterable[Diagnostic]) -> str:
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     items = [d.as_json() for d in sorted(diagnostics, key=sort_key)]
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    return indented(items) + "\n"
 
 
 def plural(count: int, word: str) -> str:
