@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from allyreport.core.diagnostics import Diagnostic, sort_key
+from allyreport.notes.data import Portfolio
+from allyreport.notes.loader import load_notes
+
 NotesWriter = Callable[[dict[str, str | bytes]], Path]
 
 
@@ -95,3 +99,62 @@ def small_notes(write_notes: NotesWriter, accounts: tuple[str, ...] = ("acme", "
                                             ("2026-06-10", "strategy"), ("2026-07-08", "service")]):
             files[f"{slug}/{day}-n{i}.md"] = NOTE.format(date=day, context=context)
     return write_notes(files)
+
+
+# -- one account, acme, as the loader tests write it: an account.md, a note, the loader run on them --
+
+Files = dict[str, str | bytes]
+Writer = Callable[[Files], Path]
+
+SIGNALS = ("coaching", "early-warning", "competitive-bid")
+
+ACME_ACCOUNT = """\
+    ---
+    account: Acme Foods
+    owner: Dana Reyes
+    stakeholders:
+      - name: Ann Lee
+        role: CFO
+    ---
+    Acme makes snacks and wants to sell them abroad.
+    """
+
+ACME_NOTE = """\
+    ---
+    date: 2026-03-05
+    with: [Ann Lee]
+    context: problem
+    ---
+    Ann walked us through the downtime at the Leeds plant.
+    """
+
+NOTE_PATH = "acme/2026-03-05-downtime.md"
+SHOWN = "notes/acme/2026-03-05-downtime.md"
+
+
+def load(write_notes: Writer, files: Files, **kwargs: int) -> tuple[Portfolio, list[Diagnostic]]:
+    """Write `files` next to a valid account.md and load them as `allyreport check notes` would."""
+    root = write_notes({"acme/account.md": ACME_ACCOUNT, **files})
+    portfolio, diagnostics = load_notes(root, "notes", SIGNALS, **kwargs)
+    return portfolio, sorted(diagnostics, key=sort_key)
+
+
+def messages(write_notes: Writer, files: Files, **kwargs: int) -> list[str]:
+    return [d.format() for d in load(write_notes, files, **kwargs)[1]]
+
+
+def note_messages(write_notes: Writer, text: str | bytes) -> list[str]:
+    """The messages for one note file of account `acme`."""
+    return messages(write_notes, {NOTE_PATH: text})
+
+
+def frontmatter(*lines: str) -> str:
+    """A note whose frontmatter is `lines`, with a body."""
+    return "---\n" + "".join(f"{line}\n" for line in lines) + "---\nBody.\n"
+
+
+def billion_laughs(levels: int = 9, width: int = 9) -> str:
+    """A note whose aliases would expand to width ** levels strings."""
+    lines = ["date: 2026-03-05", "context: problem", f"a0: &a0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    return frontmatter(*lines)

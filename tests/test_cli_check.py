@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from .conftest import EXAMPLES, run_cli
-from .test_loader import ACCOUNT, NOTE, Writer
+from .support import ACME_ACCOUNT, ACME_NOTE, Writer, billion_laughs
 
 BROKEN: dict[str, str | bytes] = {
-    "acme/account.md": ACCOUNT,
-    "acme/2026-03-05-downtime.md": NOTE.replace("context: problem", "contxt: problem"),
+    "acme/account.md": ACME_ACCOUNT,
+    "acme/2026-03-05-downtime.md": ACME_NOTE.replace("context: problem", "contxt: problem"),
     "acme/2026-03-12-pricing.md": """\
         ---
         date: 2026-03-12
@@ -31,7 +31,7 @@ BROKEN: dict[str, str | bytes] = {
         """,
     "acme/2026-03-19-merge.md": "---\ndate: 2026-03-19\n<<<<<<< HEAD\ncontext: problem\n=======\n"
                                 "context: strategy\n>>>>>>> main\n---\n",
-    "Beta/account.md": ACCOUNT,
+    "Beta/account.md": ACME_ACCOUNT,
     "gamma/2026-03-05-intro.md": b"\xff\xfe" + "---\ndate: 2026-03-05\n---\n".encode("utf-16-le"),
 }
 
@@ -48,14 +48,14 @@ BROKEN_LINES = [
 
 
 def test_clean_notes_exit_0(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme/account.md": ACCOUNT, "acme/2026-03-05-downtime.md": NOTE})
+    write_notes({"acme/account.md": ACME_ACCOUNT, "acme/2026-03-05-downtime.md": ACME_NOTE})
     result = run_cli("check", "notes", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "notes: 1 account, 1 note, no errors\n"
 
 
 def test_clean_notes_json_is_an_empty_list(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme/account.md": ACCOUNT, "acme/2026-03-05-downtime.md": NOTE})
+    write_notes({"acme/account.md": ACME_ACCOUNT, "acme/2026-03-05-downtime.md": ACME_NOTE})
     result = run_cli("check", "notes", "--json", cwd=tmp_path)
     assert (result.returncode, json.loads(result.stdout), result.stderr) == (0, [], "")
 
@@ -84,7 +84,7 @@ def test_errors_as_json(write_notes: Writer, tmp_path: Path) -> None:
 
 
 def test_warnings_alone_exit_0(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme/account.md": ACCOUNT, "acme/2026-03-05-downtime.md": NOTE.replace("[Ann Lee]", "[Anne Lee]")})
+    write_notes({"acme/account.md": ACME_ACCOUNT, "acme/2026-03-05-downtime.md": ACME_NOTE.replace("[Ann Lee]", "[Anne Lee]")})
     result = run_cli("check", "notes", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stderr == ("notes/acme/2026-03-05-downtime.md:3: warning: 'Anne Lee' is not a stakeholder in "
@@ -92,7 +92,7 @@ def test_warnings_alone_exit_0(write_notes: Writer, tmp_path: Path) -> None:
 
 
 def test_size_cap_comes_from_the_settings_file(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme/account.md": ACCOUNT, "acme/2026-03-05-downtime.md": NOTE + "x" * 2048})
+    write_notes({"acme/account.md": ACME_ACCOUNT, "acme/2026-03-05-downtime.md": ACME_NOTE + "x" * 2048})
     (tmp_path / "allyreport.toml").write_text("max_note_kib = 1\n")
     result = run_cli("check", "notes", cwd=tmp_path)
     assert result.returncode == 1
@@ -119,7 +119,7 @@ def test_missing_notes_folder_is_a_usage_error(tmp_path: Path) -> None:
     (("--quarter", "Q3-2026"), "allyreport: --quarter must be a year and a quarter like 2026Q3, got Q3-2026"),
 ], ids=["quarter_5", "quarter_backwards"])
 def test_bad_quarter_is_a_usage_error(write_notes: Writer, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
-    write_notes({"acme/account.md": ACCOUNT, "acme/2026-03-05-downtime.md": NOTE})
+    write_notes({"acme/account.md": ACME_ACCOUNT, "acme/2026-03-05-downtime.md": ACME_NOTE})
     result = run_cli("check", "notes", *args, cwd=tmp_path)
     assert (result.returncode, result.stderr.splitlines()) == (2, [message])
 
@@ -131,9 +131,7 @@ def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_alias_bomb_through_the_cli_fails_fast(write_notes: Writer, tmp_path: Path) -> None:
-    from .test_loader_yaml import billion_laughs
-
-    write_notes({"acme/account.md": ACCOUNT, "acme/2026-03-05-bomb.md": billion_laughs()})
+    write_notes({"acme/account.md": ACME_ACCOUNT, "acme/2026-03-05-bomb.md": billion_laughs()})
     result = run_cli("check", "notes", cwd=tmp_path)
     assert (result.returncode, result.stderr.splitlines()) == (
         1, ["notes/acme/2026-03-05-bomb.md:4:5: YAML anchors (&name) are not allowed; write the value out", "1 error"])

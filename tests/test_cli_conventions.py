@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import run_cli, subprocess_env
-from .test_loader import ACCOUNT, Writer
+from .support import ACME_ACCOUNT, Writer
 
 NOTE = "---\ndate: 2026-05-04\nwith: [Ann Lee]\ncontext: problem\nopened_by: client\n---\nThe outage.\n"
 STRAY = "---\ndate: 2026-05-05\ncontext: problem\n---\n"  # a note outside any account folder: a warning
@@ -24,7 +24,7 @@ STRAY = "---\ndate: 2026-05-05\ncontext: problem\n---\n"  # a note outside any a
 
 @pytest.fixture
 def notes(write_notes: Writer) -> Path:
-    return write_notes({"acme-foods/account.md": ACCOUNT, "acme-foods/2026-05-04-outage.md": NOTE})
+    return write_notes({"acme-foods/account.md": ACME_ACCOUNT, "acme-foods/2026-05-04-outage.md": NOTE})
 
 
 # -- exit 2: usage errors, each saying what is expected ------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from allyreport.notes.loader import parse_file, read_capped
 from allyreport.render.templating import render_markdown
 
-from .test_loader import ACCOUNT, NOTE_PATH, SHOWN, Writer, load, messages, note_messages
+from .support import ACME_ACCOUNT, NOTE_PATH, SHOWN, Writer, load, messages, note_messages
 
 NOTE = "---\ndate: 2026-03-05\nwith: [Ann Lee]\ncontext: problem\n---\nAnn walked us through the downtime.\n"
 
@@ -174,7 +174,7 @@ def test_symlinked_note_pointing_outside_is_refused(write_notes: Writer, tmp_pat
 def test_symlinked_account_folder_pointing_outside_is_refused(write_notes: Writer, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    (outside / "account.md").write_text(ACCOUNT.replace("    ", ""))
+    (outside / "account.md").write_text(ACME_ACCOUNT.replace("    ", ""))
     root = write_notes({NOTE_PATH: NOTE})
     os.symlink(outside, root / "beta")
     portfolio, diagnostics = load(write_notes, {})

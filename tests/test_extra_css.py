@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import run_cli
-from .test_loader import ACCOUNT, Writer
+from .support import ACME_ACCOUNT, Writer
 
 NOTE = "---\ndate: 2026-05-04\nwith: [Ann Lee]\ncontext: problem\nopened_by: client\n---\nThe outage.\n"
 
@@ -25,7 +25,7 @@ def corner(pdf: Path) -> tuple[int, int, int]:
 
 @pytest.mark.pdf
 def test_extra_css_styles_the_site_and_the_pdfs(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme-foods/account.md": ACCOUNT, "acme-foods/2026-05-04-outage.md": NOTE})
+    write_notes({"acme-foods/account.md": ACME_ACCOUNT, "acme-foods/2026-05-04-outage.md": NOTE})
     (tmp_path / "allyreport.toml").write_text('extra_css = "brand/brand.css"\n', "utf-8")
     (tmp_path / "brand").mkdir()
     (tmp_path / "brand/brand.css").write_text("@page { background: rgb(200, 0, 0); }\n", "utf-8")
@@ -47,14 +47,14 @@ def test_extra_css_styles_the_site_and_the_pdfs(write_notes: Writer, tmp_path: P
 
 
 def test_without_extra_css_nothing_is_linked(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme-foods/account.md": ACCOUNT, "acme-foods/2026-05-04-outage.md": NOTE})
+    write_notes({"acme-foods/account.md": ACME_ACCOUNT, "acme-foods/2026-05-04-outage.md": NOTE})
     assert run_cli("build", "--no-pdf", cwd=tmp_path).returncode == 0
     assert "extra.css" not in (tmp_path / "output/index.html").read_text("utf-8")
     assert not (tmp_path / "output/assets/extra.css").exists()
 
 
 def test_a_missing_extra_css_is_an_error_at_its_line(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme-foods/account.md": ACCOUNT})
+    write_notes({"acme-foods/account.md": ACME_ACCOUNT})
     (tmp_path / "allyreport.toml").write_text('firm = "Acme"\n\nextra_css = "brand.css"\n', "utf-8")
     result = run_cli("build", cwd=tmp_path)
     assert result.returncode == 1

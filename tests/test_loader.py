@@ -8,58 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from allyreport.core.diagnostics import Diagnostic, sort_key
-from allyreport.notes.data import Portfolio
 from allyreport.notes.loader import load_notes
 
-Files = dict[str, str | bytes]
-Writer = Callable[[Files], Path]
-
-SIGNALS = ("coaching", "early-warning", "competitive-bid")
-
-ACCOUNT = """\
-    ---
-    account: Acme Foods
-    owner: Dana Reyes
-    stakeholders:
-      - name: Ann Lee
-        role: CFO
-    ---
-    Acme makes snacks and wants to sell them abroad.
-    """
-
-NOTE = """\
-    ---
-    date: 2026-03-05
-    with: [Ann Lee]
-    context: problem
-    ---
-    Ann walked us through the downtime at the Leeds plant.
-    """
-
-NOTE_PATH = "acme/2026-03-05-downtime.md"
-SHOWN = "notes/acme/2026-03-05-downtime.md"
-
-
-def load(write_notes: Writer, files: Files, **kwargs: int) -> tuple[Portfolio, list[Diagnostic]]:
-    """Write `files` next to a valid account.md and load them as `allyreport check notes` would."""
-    root = write_notes({"acme/account.md": ACCOUNT, **files})
-    portfolio, diagnostics = load_notes(root, "notes", SIGNALS, **kwargs)
-    return portfolio, sorted(diagnostics, key=sort_key)
-
-
-def messages(write_notes: Writer, files: Files, **kwargs: int) -> list[str]:
-    return [d.format() for d in load(write_notes, files, **kwargs)[1]]
-
-
-def note_messages(write_notes: Writer, text: str | bytes) -> list[str]:
-    """The messages for one note file of account `acme`."""
-    return messages(write_notes, {NOTE_PATH: text})
+from .support import ACME_ACCOUNT as ACCOUNT
+from .support import ACME_NOTE as NOTE
+from .support import NOTE_PATH, SHOWN, Files, Writer, load, messages, note_messages
 
 
 def test_clean_notes_load_without_diagnostics(write_notes: Writer) -> None:

@@ -21,7 +21,7 @@ from allyreport.rules.plan import Review, future_notes, later_notes
 from allyreport.rules.ruleset import load_rules
 
 from .conftest import REPO
-from .test_loader import Writer
+from .support import Writer
 
 DOC = (REPO / "docs" / "notes-format.md").read_text("utf-8")
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)

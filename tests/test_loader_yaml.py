@@ -15,13 +15,7 @@ import pytest
 from allyreport.core import yamlstrict
 from allyreport.notes.loader import parse_file
 
-from .test_loader import ACCOUNT, NOTE_PATH, SHOWN, Writer, load, messages, note_messages
-
-
-def frontmatter(*lines: str) -> str:
-    """A note whose frontmatter is `lines`, with a body."""
-    return "---\n" + "".join(f"{line}\n" for line in lines) + "---\nBody.\n"
-
+from .support import ACME_ACCOUNT, NOTE_PATH, SHOWN, Writer, billion_laughs, frontmatter, load, messages, note_messages
 
 # -- the frontmatter block -----------------------------------------------------------------
 
@@ -163,12 +157,6 @@ def test_ampersand_and_star_inside_text_are_fine(write_notes: Writer) -> None:
     portfolio, diagnostics = load(write_notes, {NOTE_PATH: text})
     assert diagnostics == []
     assert [a.do for a in portfolio.accounts[0].notes[0].meta.actions] == ["R&D review *before* Q&A !", "&quoted *too"]
-
-
-def billion_laughs(levels: int = 9, width: int = 9) -> str:
-    lines = ["date: 2026-03-05", "context: problem", f"a0: &a0 [{', '.join(['lol'] * width)}]"]
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
-    return frontmatter(*lines)
 
 
 def test_alias_bomb_fails_fast_in_bounded_memory() -> None:
@@ -349,5 +337,5 @@ def test_parse_returns_each_key_line() -> None:
 
 
 def test_account_file_is_checked_against_the_account_schema(write_notes: Writer) -> None:
-    assert messages(write_notes, {"acme/account.md": ACCOUNT.replace("owner:", "ownr:")}) == [
+    assert messages(write_notes, {"acme/account.md": ACME_ACCOUNT.replace("owner:", "ownr:")}) == [
         "notes/acme/account.md:3: unknown key 'ownr'; did you mean 'owner'?"]

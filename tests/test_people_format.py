@@ -11,7 +11,7 @@ from allyreport.core.diagnostics import sort_key
 from allyreport.notes.loader import load_notes
 
 from .conftest import REPO
-from .test_loader import Files, Writer
+from .support import Files, Writer
 
 ACCOUNT = """\
     ---

@@ -15,7 +15,7 @@ from allyreport.core.diagnostics import errors_only
 from allyreport.notes.loader import load_notes
 
 from .conftest import run_cli
-from .test_loader import ACCOUNT, Writer
+from .support import ACME_ACCOUNT, Writer
 
 
 def test_new_account_then_note_check_clean(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_new_writes_the_missing_account_md_of_an_existing_folder(write_notes: Wr
 ], ids=["invalid_slug", "no_slug_from_name", "account_exists", "unknown_account", "unknown_context"])
 def test_scaffold_usage_errors_exit_2(write_notes: Writer, tmp_path: Path, args: tuple[str, ...],
                                       message: str | None) -> None:
-    notes = write_notes({"acme/account.md": ACCOUNT})
+    notes = write_notes({"acme/account.md": ACME_ACCOUNT})
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 2
     if message is not None:
@@ -98,7 +98,7 @@ def test_scaffold_usage_errors_exit_2(write_notes: Writer, tmp_path: Path, args:
 
 
 def test_note_refuses_to_overwrite(write_notes: Writer, tmp_path: Path) -> None:
-    write_notes({"acme/account.md": ACCOUNT})
+    write_notes({"acme/account.md": ACME_ACCOUNT})
     assert run_cli("note", "acme", "--date", "2026-03-05", cwd=tmp_path).returncode == 0
     again = run_cli("note", "acme", "--date", "2026-03-05", cwd=tmp_path)
     assert (again.returncode, again.stderr) == (
