@@ -150,7 +150,7 @@ def test_each_family_gives_the_metrics_it_is_known_for(rules: RuleSet, accounts:
     assert sum(len(n) for n in names) == len(frozenset().union(*names))  # no metric in two families
     for account in accounts:
         facts = gather(account, rules.people)
-        notes = [n for n in account.notes if dt.date(2026, 4, 1) <= n.date <= REVIEW.end]
+        notes = [r for r in facts.reads if dt.date(2026, 4, 1) <= r.date <= REVIEW.end]
         for family, known in zip(metrics.FAMILIES, names, strict=True):
             sink = Sink(True)
             family(facts, notes, Span(dt.date(2026, 4, 1), dt.date(2025, 10, 1), REVIEW.end, REVIEW.end, signals), sink)

@@ -82,6 +82,29 @@ def test_a_new_insight_and_a_new_signal_are_added(write_notes: NotesWriter) -> N
     assert insight(v, "board-access") == ("Invited to the board 1 time(s).", (src("2026-07-01", 7),))
 
 
+UNDATED_VISIT = """\
+plan:
+  - do: Go for a walk round the Leeds plant with Tom
+    kind: invest
+    tests: [own-time, learn]
+"""
+
+
+def test_a_firms_rules_file_can_change_the_words_of_a_vague_plan(write_notes: NotesWriter) -> None:
+    """`plans.vague` is data: a firm's words make a vague plan of an undated walk round the
+    plant, which the shipped words do not, and `null` leaves only intentions vague."""
+    notes = {"2026-07-01": note("2026-07-01", "problem")}
+    assert "vague-plan" not in keys(acme(write_notes, notes, plan=UNDATED_VISIT))
+    walks = "plans:\n  vague: \\b(walk|tour)\n"
+    found = acme(write_notes, notes, plan=UNDATED_VISIT, rules=walks)
+    assert "vague-plan" in keys(found)
+    assert found.window.values["vague_invest"] == 1
+    lunch = UNDATED_VISIT.replace("Go for a walk round the Leeds plant", "Lunch")
+    assert "vague-plan" in keys(acme(write_notes, notes, plan=lunch))
+    assert "vague-plan" not in keys(acme(write_notes, notes, plan=lunch, rules=walks))
+    assert "vague-plan" not in keys(acme(write_notes, notes, plan=lunch, rules="plans:\n  vague: null\n"))
+
+
 def test_a_model_with_the_same_key_replaces_the_shipped_one(write_notes: NotesWriter) -> None:
     notes = {f"2026-07-0{d}": note(f"2026-07-0{d}", c, by="us") for d, c in ((1, "strategy"), (2, "service"), (3, "service"))}
     assert acme(write_notes, notes).level.key == "service-source"
@@ -185,6 +208,12 @@ BROKEN = {
                       ["rules.yaml:1: default_model 'alley' is not a model; did you mean 'ally'?"]),
     "duplicate-level": ("models:\n  mine:\n    levels:\n      - {key: a, when: 'True'}\n      - {key: a, when: 'True'}\n",
                         ["rules.yaml:5: level 'a' appears twice in model 'mine' (first on line 4)"]),
+    "vague-pattern": ("people:\n  due_percent: 80\nplans:\n  vague: (visit|lunch\n",
+                      ["rules.yaml:4: 'vague' is not a valid regular expression: "
+                       "missing ), unterminated subpattern at position 0"]),
+    "vague-pattern-long": ("plans:\n  vague: " + "a" * 1001 + "\n",
+                           ["rules.yaml:2: 'vague' is 1,001 characters long; a pattern may have at most 1,000"]),
+    "vague-key": ("plans:\n  vauge: visit\n", ["rules.yaml:2: unknown key 'vauge'"]),
     "bad-key": ("signals:\n  Board Invite: Invited to the board.\n",
                 ["rules.yaml:2: signal key 'Board Invite' must be lowercase words joined by hyphens, like early-warning"]),
 }

@@ -57,10 +57,11 @@ class Quarter:
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
 
     def back(self, count: int) -> Quarter:
-        quarter = self
-        for _ in range(count):
-            quarter = quarter.prev()
-        return quarter
+        """The quarter `count` quarters earlier (`count` >= 0)."""
+        if count <= 0:
+            return self
+        index = self.year * 4 + self.number - 1 - count
+        return Quarter(index // 4, index % 4 + 1)
 
 
 @functools.lru_cache(maxsize=1024)

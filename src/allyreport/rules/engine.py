@@ -209,19 +209,35 @@ def choose_level(model: LevelModel, window: Window, ev: Evaluator, who: str) -> 
     return level, False
 
 
-def _windows(facts: metrics.Facts, model: LevelModel, when: tuple[Quarter, dt.date | None], signals: tuple[str, ...],
-             detail: tuple[bool, bool] = (True, True)) -> tuple[list[Quarter], list[Window]]:
-    """The window of every quarter from the first note to `quarter` (only `quarter`'s without
-    `history`), the last one up to `as_of`; with `evidence` the last one has every metric and
-    its sources, the others (and all of them without it) only what a level and the trust read
-    (`_reads`). `when`: the quarter and the as-of date; `detail`: evidence, history."""
-    quarter, as_of = when
-    evidence, history = detail
-    first = Quarter.of(facts.notes[0].date) if facts.notes and history else quarter
-    quarters = span(min(first, quarter), quarter)
-    brief, full = metrics.Detail(False, _reads(model)), metrics.Detail()
-    return quarters, [metrics.window(facts, q, model.window, signals, full if evidence and q == quarter else brief, as_of)
-                      for q in quarters]
+@dataclass(frozen=True)
+class Windows:
+    """How every window of one account's judging is computed, worked out once per account: the
+    level model, the review quarter and as-of date, the signals, what a window that only decides
+    a level computes (`_reads`), and whether a person's level needs the earlier quarters too."""
+
+    model: LevelModel
+    quarter: Quarter
+    as_of: dt.date | None
+    signals: tuple[str, ...]
+    brief: metrics.Detail
+    people_history: bool  # `_reads_history`
+
+    @classmethod
+    def of(cls, model: LevelModel, quarter: Quarter, as_of: dt.date | None, signals: Iterable[str]) -> Windows:
+        return cls(model, quarter, as_of, tuple(signals), metrics.Detail(False, _reads(model)), _reads_history(model))
+
+    def of_facts(self, facts: metrics.Facts, evidence: bool, history: bool) -> tuple[list[Quarter], list[Window]]:
+        """The window of every quarter from the first note to the review quarter (only its
+        window without `history`), the last one up to the as-of date; with `evidence` the last
+        one has every metric and its sources, the others (and all of them without it) only
+        what a level and the trust read (`brief`)."""
+        quarter, model = self.quarter, self.model
+        first = Quarter.of(facts.dates[0]) if facts.dates and history else quarter
+        quarters = span(min(first, quarter), quarter)
+        full = metrics.Detail()
+        return quarters, [metrics.window(facts, q, model.window, self.signals,
+                                         full if evidence and q == quarter else self.brief, self.as_of)
+                          for q in quarters]
 
 
 def _reads(model: LevelModel) -> frozenset[str]:
@@ -249,7 +265,7 @@ def _history(model: LevelModel, quarters: list[Quarter], windows: list[Window], 
         w.values.update(history_values((history[-1].level.key, history[-1].level.rank) if history else None,
                                        (best.level.key, best.level.rank) if best else None, fallback))
         level, referred = choose_level(model, w, ev, f"{slug} {q}")
-        history.append(QuarterLevel(q, level, len(facts.in_quarter(q)), referred))
+        history.append(QuarterLevel(q, level, facts.count_in(q), referred))
     return tuple(history)
 
 
@@ -258,9 +274,9 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     """A level for every quarter from the first note to `quarter`; findings and insights for
     `quarter`, judged up to `as_of` (its end by default; earlier quarters are over: each is judged
     to its end)."""
-    facts = gather(account, rules.people)
-    signals = tuple(rules.signals)
-    quarters, windows = _windows(facts, model, (quarter, as_of), signals)
+    facts = gather(account, rules.people, rules.plans)
+    plan = Windows.of(model, quarter, as_of, rules.signals)
+    quarters, windows = plan.of_facts(facts, evidence=True, history=True)
     history = _history(model, quarters, windows, facts, ev, account.slug)
     who = f"{account.slug} {quarter}"
     current, level, referred = windows[-1], history[-1].level, history[-1].referred
@@ -277,7 +293,7 @@ def evaluate_account(account: Account, rules: RuleSet, model: LevelModel, quarte
     target = level if steered else _target(account, model, level)
 
     def judge(mine: metrics.Facts) -> tuple[Level, Window]:  # a person: the same windows and history, their notes
-        their_quarters, their_windows = _windows(mine, model, (quarter, as_of), signals, (False, _reads_history(model)))
+        their_quarters, their_windows = plan.of_facts(mine, evidence=False, history=plan.people_history)
         return _history(model, their_quarters, their_windows, mine, ev, account.slug)[-1].level, their_windows[-1]
 
     persons = people(Judging(facts, quarter, current, target, rules.people, judge, trust_of))

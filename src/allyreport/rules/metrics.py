@@ -14,18 +14,19 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..core.quarters import Quarter
-from ..notes.data import Account, Note
+from ..notes.data import Account
 from ..notes.data import Source as Source  # where it used to live; tests and firms import it from here
 from ..notes.schema import BUSINESS_CONTEXTS, CONTEXTS, TESTS, AccountMeta
 from .coverage import PEOPLE_METRICS, people_metrics
 from .coverage import TEXT as PEOPLE_TEXT
+from .facts import FACTORS as FACTORS
+from .facts import RATED as RATED
 from .facts import Facts as Facts  # Facts, Window, gather ... used to live here; the engine and tests import them from here
-from .facts import Sink, Span
+from .facts import Read, Sink, Span
 from .facts import Value as Value
 from .facts import Window as Window
 from .facts import Written as Written
@@ -34,9 +35,6 @@ from .facts import is_open as is_open
 from .facts import narrow as narrow
 from .relationship import RELATIONSHIP_METRICS, feedback, history_values, is_vague, profile, rapport
 from .relationship import TEXT as RELATIONSHIP_TEXT
-
-FACTORS = ("reliability", "credibility", "intimacy", "character", "self_orientation")
-RATED = ("reliability", "credibility", "intimacy", "self_orientation")  # what a client rating scores
 
 # name -> what it means. docs/rules.md carries this table (a test keeps the two identical).
 METRICS: dict[str, str] = {
@@ -72,8 +70,8 @@ METRICS: dict[str, str] = {
     "open_invest": "invest actions open at the window's end that pass at least one of the three tests",
     "open_untested": "invest actions open at the window's end that pass none of the tests: sales in disguise",
     "failing_tests": "open invest actions that do not pass all three tests (own-time, learn, illustrate)",
-    "vague_invest": "open invest actions without a `by` date that are an `intention` or a visit, lunch, "
-                    "coffee or drop-in",
+    "vague_invest": "open invest actions without a `by` date that are an `intention` or whose `do` the rules' "
+                    "`plans.vague` finds (shipped: a visit, lunch, coffee or drop-in)",
     "days_since_last_note": "days from the last note to the window's end, the as-of date (9999 without notes)",
     "stakeholders_met": "distinct people met in the window (`with`)",
     "stakeholders_listed": "stakeholders listed in account.md",
@@ -92,8 +90,7 @@ TEXT_METRICS = (frozenset({"relevance", "level", "trust_gap_factor", "level_titl
 INSIGHT_ONLY = frozenset({"level", "level_rank", "level_height", "level_title", "level_move"})
 
 
-Family = Callable[[Facts, Sequence[Note], Span, Sink], None]  # puts a few metrics of one window
-_FACTORS_OF = operator.attrgetter(*FACTORS)
+Family = Callable[[Facts, Sequence[Read], Span, Sink], None]  # puts a few metrics of one window
 
 
 @dataclass(frozen=True)
@@ -115,8 +112,9 @@ def window(facts: Facts, quarter: Quarter, size: int, signals: Iterable[str],
     """The metrics of the `size` quarters ending with `quarter`, up to `as_of` when it falls inside
     `quarter` (a review while the quarter runs: the window so far), with the `detail` asked for."""
     first = quarter.back(size - 1)
-    end = min(quarter.end, as_of) if as_of is not None else quarter.end
-    span = Span(first.start, first.back(size).start, end, quarter.end, tuple(signals))
+    last = quarter.end
+    end = min(last, as_of) if as_of is not None else last
+    span = Span(first.start, first.back(size).start, end, last, signals if isinstance(signals, tuple) else tuple(signals))
     return _compute(facts, facts.between(first.start, end), span, detail)
 
 
@@ -131,7 +129,7 @@ def level_values(key: str, rank: int, height: int, title: str, move: str) -> dic
     return {"level": key, "level_rank": rank, "level_height": height, "level_title": title, "level_move": move}
 
 
-def _compute(f: Facts, notes: Sequence[Note], span: Span, detail: Detail) -> Window:
+def _compute(f: Facts, notes: Sequence[Read], span: Span, detail: Detail) -> Window:
     """Every family of metrics over the window's `notes`, or only those giving `detail.names`."""
     sink = Sink(detail.sources)
     for family in FAMILIES if detail.names is None else _families(detail.names, span.signals):
@@ -157,46 +155,50 @@ def family_names(signals: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     return tuple(found)
 
 
-def _contexts(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _contexts(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """Counts and shares by context of conversation; shares of business notes, social of all."""
-    by_context: dict[str, list[Note]] = {c: [] for c in CONTEXTS}
+    by_context: dict[str, list[Read]] = {c: [] for c in CONTEXTS}
     for note in notes:
-        by_context[note.meta.context].append(note)
-    business = [n for n in notes if n.meta.context != "social"]
+        by_context[note.context].append(note)
+    business = [n for n in notes if n.context != "social"]
     sink.put("notes", len(notes), notes)
     sink.put("business", len(business), business)
     for context, chosen in by_context.items():
         sink.put(context, len(chosen), chosen, "context")
         total = len(notes) if context == "social" else len(business)
         sink.put(f"{context}_share", len(chosen) / total if total else 0.0, chosen, "context")
-    ours = [n for n in business if n.meta.opened_by == "us"]
+    ours = [n for n in business if n.ours]
     sink.put("opened_by_us", len(ours), ours, "opened_by")
-    ours_strategy = [n for n in ours if n.meta.context == "strategy"]
+    ours_strategy = [n for n in ours if n.context == "strategy"]
     sink.put("strategy_opened_by_us", len(ours_strategy), ours_strategy, "opened_by")
-    priced = [n for n in business if n.meta.price]
+    priced = [n for n in business if n.price]
     sink.put("price_count", len(priced), priced, "price")
     sink.put("price_share", len(priced) / len(business) if business else 0.0, priced, "price")
 
 
-def _signals(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _signals(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """Signals count on business notes only: social time builds no business level (the social
     ones are `social_signals`, personal rapport)."""
-    business = [n for n in notes if n.meta.context != "social" and n.meta.signals]
+    carrying: dict[str, list[Read]] = {}
+    for n in notes:
+        if n.signals and n.context != "social":
+            for signal in dict.fromkeys(n.signals):  # a note counts once for a signal written twice
+                carrying.setdefault(signal, []).append(n)
     for signal in span.signals:
-        seen = [n for n in business if signal in n.meta.signals]
+        seen = carrying.get(signal, [])
         sink.put(signal_metric(signal), len(seen), seen, "signals")
 
 
-def _trust(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _trust(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """Factor means over the readings; TQ and TQ+ from the means (not a mean of per-note TQs);
     then the client's ratings beside them (`_client_trust`)."""
-    read = [n for n in notes if n.meta.trust is not None]
+    read = [n for n in notes if n.trust is not None]
     sink.put("trust_notes", len(read), read, "trust")
-    columns = list(zip(*(_FACTORS_OF(n.meta.trust) for n in read), strict=True)) or [() for _ in FACTORS]
+    columns = zip(*[n.trust for n in read], strict=True) if read else [() for _ in FACTORS]
     means: dict[str, float] = {}
     for factor, column in zip(FACTORS, columns, strict=True):
-        scores = [s for s in column if s is not None]
-        means[factor] = sum(scores) / len(scores) if scores else 0.0
+        scored = len(column) - column.count(None)  # only character may be left out; a score is 1 to 10
+        means[factor] = sum(filter(None, column)) / scored if scored else 0.0
         sink.put(factor, means[factor], read, "trust")
     s = means["self_orientation"]
     numerator = means["reliability"] + means["credibility"] + means["intimacy"]
@@ -205,11 +207,18 @@ def _trust(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     _client_trust(notes, sink)
 
 
-def _client_trust(notes: Sequence[Note], sink: Sink) -> None:
+def _client_trust(notes: Sequence[Read], sink: Sink) -> None:
     """The client's own ratings beside ours: their means, their TQ, and where we flatter ourselves most."""
-    rated = [n for n in notes if n.meta.client_rating is not None]
+    rated = [n for n in notes if n.client is not None]
     sink.put("client_ratings", len(rated), rated, "client_rating")
-    means = {f: sum(getattr(n.meta.client_rating, f) for n in rated) / len(rated) if rated else 0.0 for f in RATED}
+    if not rated:  # what the means below come to without ratings: every one 0, no gap
+        for factor in RATED:
+            sink.put(f"client_{factor}", 0.0, rated, "client_rating")
+        for name, value in (("client_tq", 0.0), ("trust_gap", 0.0), ("trust_gap_factor", "")):
+            sink.put(name, value, rated, "client_rating")
+        return
+    columns = zip(*[n.client for n in rated], strict=True)
+    means = {f: sum(column) / len(rated) for f, column in zip(RATED, columns, strict=True)}
     for factor in RATED:
         sink.put(f"client_{factor}", means[factor], rated, "client_rating")
     s = means["self_orientation"]
@@ -229,7 +238,7 @@ def trust_gap(factor: str, ours: Value, theirs: float) -> float | None:
     return theirs - float(ours) if factor == "self_orientation" else float(ours) - theirs
 
 
-def _commitments(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _commitments(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """Firm commitments due in the window, from every note up to its end (a promise made last
     quarter can fall due in this one). Best-effort and intentions are never held against us."""
     start, end = span.start, span.end
@@ -244,7 +253,7 @@ def _commitments(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> Non
     sink.put("reliability_kept", len(kept) / len(due) if due else 1.0, [w.source for w in (missed or due)])
 
 
-def _not_yet_due(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _not_yet_due(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """Firm commitments falling due after the as-of date but within the review quarter, still open:
     not held against us yet, and listed so the review says what is coming."""
     end = span.end
@@ -253,7 +262,7 @@ def _not_yet_due(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> Non
     sink.put("firm_not_yet_due", len(pending), [w.source for w in pending])
 
 
-def _plan(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _plan(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """The plan as it stood at the window's end. An investment that passes none of the three
     tests is not an investment: it is counted apart (`open_untested`), for the sales plan."""
     start, end = span.start, span.end
@@ -270,41 +279,40 @@ def _plan(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
     sink.put("open_untested", sum(1 for w in invest if not w.action.tests),
              [w.source for w in invest if not w.action.tests])
     sink.put("failing_tests", len(failing), failing)
-    vague = [w.source for w in invest if is_vague(w.action)]
+    vague = [w.source for w in invest if is_vague(w.action, f.plans)]
     sink.put("vague_invest", len(vague), vague)
 
 
-def _recency(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _recency(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     last = bisect.bisect_right(f.dates, span.end) - 1
     sink.put("days_since_last_note", (span.end - f.dates[last]).days if last >= 0 else 9999,
              [f.notes[last]] if last >= 0 else [])
 
 
-def _stakeholders(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
-    sink.put("stakeholders_met", len({name for n in notes for name in n.meta.with_}),
-             [n for n in notes if n.meta.with_], "with")
+def _stakeholders(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
+    sink.put("stakeholders_met", len({name for n in notes for name in n.with_}), [n for n in notes if n.with_], "with")
     account = f.account
     sink.put("stakeholders_listed", len(account.meta.stakeholders))
     sink.put("relevance", account.meta.relevance, [f.cited["relevance"]])
 
 
-def _coverage(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
-    for name, value, evidence, key in people_metrics(f.account, notes, f.notes, (span.start, span.since, span.end),
-                                                     f.people):
+def _coverage(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
+    window = (span.start, span.since, span.end)
+    for name, value, evidence, key in people_metrics(f.account, [n.note for n in notes], f.notes, window, f.people):
         sink.put(name, value, evidence, key)
 
 
-def _rapport(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _rapport(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     for name, value, evidence, key in rapport(notes):
         sink.put(name, value, evidence, key)
 
 
-def _feedback(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _feedback(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     for name, value, evidence, key in feedback(f, span.end):
         sink.put(name, value, evidence, key)
 
 
-def _profile(f: Facts, notes: Sequence[Note], span: Span, sink: Sink) -> None:
+def _profile(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     for name, value, evidence, key in profile(f, span.end):
         sink.put(name, value, evidence, key)
 

@@ -21,6 +21,7 @@ from ..notes.data import Note, Source
 from ..notes.schema import Stakeholder
 from . import metrics
 from .coverage import PeopleRules, cadence_of, contact_status, days_since, last_contacts
+from .facts import Read
 from .metrics import RATED, Window
 from .trust import Trust
 
@@ -121,9 +122,9 @@ def people(j: Judging) -> tuple[Person, ...]:
     """Everyone listed in account.md (in its order), then anyone met who is not listed, by name."""
     account = j.facts.account
     known = {s.name for s in account.meta.stakeholders}
-    theirs: dict[str, list[Note]] = {}
-    for note in account.notes:
-        for name in dict.fromkeys(note.meta.with_):
+    theirs: dict[str, list[Read]] = {}  # each person's notes, found in one pass over the account's
+    for note in j.facts.reads:
+        for name in dict.fromkeys(note.with_):
             theirs.setdefault(name, []).append(note)
     last = last_contacts(account.notes, j.window.end)
     return tuple(person(j, name, stakeholder, theirs.get(name, []), last.get(name))
@@ -131,7 +132,7 @@ def people(j: Judging) -> tuple[Person, ...]:
                                            *((name, None) for name in sorted(set(theirs) - known))])
 
 
-def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequence[Note], last: Note | None) -> Person:
+def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequence[Read], last: Note | None) -> Person:
     """One person: the model's level over the notes they were in (`metrics.narrow`: the same
     metrics as the account's), their cadence and their trust readings."""
     theirs = metrics.narrow(j.facts, mine)
@@ -141,11 +142,11 @@ def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequenc
     held = stakeholder is not None and (stakeholder.influence is None or stakeholder.influence in j.rules.held_to_target)
     cadence = cadence_of(stakeholder, j.rules) if stakeholder and current else None
     days = days_since(stakeholder, last, end) if stakeholder else (end - last.date).days if last else None
-    in_window = [n for n in mine if j.window.start <= n.date <= end]
+    in_window = [n.note for n in mine if j.window.start <= n.date <= end]
     business = int(j.window.values["business"])
     return Person(name, stakeholder, current, level, j.target if current and held else None,
                   cadence, contact_status(days, cadence, j.rules.due_percent), last.date if last else None, days,
-                  len(theirs.in_quarter(j.quarter)), len(in_window), len(mine),
+                  theirs.count_in(j.quarter), len(in_window), len(mine),
                   _share(in_window, business), j.trust_of(window), client_trust_of(window),
                   tuple(Source(n.path, n.line_of("with"), n.date) for n in in_window))
 

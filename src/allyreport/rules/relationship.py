@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import re
 from collections.abc import Sequence
 
-from ..core.quarters import Quarter
 from ..notes.data import Note, Source
 from ..notes.schema import Action
-from .facts import Facts
+from .facts import Facts, PlanRules, Read
 
-Put = tuple[str, "float | int | str", Sequence[Note | Source], str]  # metric, value, evidence, the notes' key
+Put = tuple[str, "float | int | str", Sequence[Note | Read | Source], str]  # metric, value, evidence, the notes' key
 FEEDBACK = ("feedback-asked", "feedback-given")
 
 RELATIONSHIP_METRICS: dict[str, str] = {
@@ -42,14 +40,14 @@ RELATIONSHIP_METRICS: dict[str, str] = {
     "recent_best_level": "the level of that best rank ('none' in the first quarter)",
 }
 TEXT = frozenset({"reviewed_on", "feedback_asked_on", "feedback_given_on", "previous_level", "recent_best_level"})
-# What makes an open investment a "vague plan to go and see someone" when it has no date.
-VAGUE = re.compile(r"\b(visit|lunch|dinner|coffee|drinks|drop[ -]?(in|by)|stop by|pop in|catch[ -]?up|go (and )?see)",
-                   re.IGNORECASE)
 
 
-def is_vague(action: Action) -> bool:
-    """An investment without a date that is only an intention, or a visit, lunch or drop-in."""
-    return action.by is None and (action.commitment == "intention" or bool(VAGUE.search(action.do)))
+def is_vague(action: Action, rules: PlanRules) -> bool:
+    """An investment without a date that is only an intention, or whose `do` the rules' words
+    find (shipped: a visit, lunch or drop-in)."""
+    if action.by is not None:
+        return False
+    return action.commitment == "intention" or (rules.vague is not None and rules.vague.search(action.do) is not None)
 
 
 def history_values(previous: tuple[str, int] | None, best: tuple[str, int] | None,
@@ -63,12 +61,11 @@ def history_values(previous: tuple[str, int] | None, best: tuple[str, int] | Non
 # Three families of metrics (`metrics.FAMILIES`): `notes` are the window's, `f` the account's
 # facts, gathered once; `end` the window's end.
 
-def rapport(notes: Sequence[Note]) -> list[Put]:
+def rapport(notes: Sequence[Read]) -> list[Put]:
     """Signals on social notes, and pitches we opened that ended in a tender."""
-    social = [n for n in notes if n.meta.context == "social" and n.meta.signals]
-    tender = [n for n in notes if n.meta.context in ("service", "problem") and n.meta.opened_by == "us"
-              and "competitive-bid" in n.meta.signals]
-    return [("social_signals", sum(len(n.meta.signals) for n in social), social, "signals"),
+    social = [n for n in notes if n.context == "social" and n.signals]
+    tender = [n for n in notes if n.context in ("service", "problem") and n.ours and "competitive-bid" in n.signals]
+    return [("social_signals", sum(len(n.signals) for n in social), social, "signals"),
             ("pitched_to_tender", len(tender), tender, "signals")]
 
 
@@ -88,10 +85,10 @@ def feedback(f: Facts, end: dt.date) -> list[Put]:
 
 
 def quarters_between(first: dt.date | None, end: dt.date) -> int:
+    """The quarters from `first` to `end`, both counted (0 when `first` is later or unknown)."""
     if first is None or first > end:
         return 0
-    a, b = Quarter.of(first), Quarter.of(end)
-    return (b.year - a.year) * 4 + b.number - a.number + 1
+    return (end.year - first.year) * 4 + (end.month - 1) // 3 - (first.month - 1) // 3 + 1
 
 
 def profile(f: Facts, end: dt.date) -> list[Put]:

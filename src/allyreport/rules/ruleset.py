@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,131 +21,22 @@ from pydantic import BaseModel
 
 from ..core.diagnostics import Diagnostic, display_path
 from ..core.strict import short
+from .compiled import SEVERITIES as SEVERITIES  # the compiled rules used to live here; importers still find them
+from .compiled import Condition as Condition
+from .compiled import InsightCase as InsightCase
+from .compiled import InsightRule as InsightRule
+from .compiled import Level as Level
+from .compiled import LevelModel as LevelModel
+from .compiled import Referral as Referral
+from .compiled import RuleSet as RuleSet
 from .coverage import PeopleRules
-from .expressions import Run, Scope, check_condition, compiled, hint, message_problems, names_in, parse
+from .expressions import Scope, check_condition, compiled, hint, message_problems, names_in, parse
+from .facts import PlanRules
 from .metrics import INSIGHT_ONLY, METRICS, sample_values, signal_metric
 from .rulesfile import CheckSpec, Lines, Loc, ModelSpec, ReferralSpec, RulesFile, line_of, parse_rules_file
 
-SEVERITIES = ("critical", "warning", "info")
+MAX_PATTERN_CHARS = 1000  # `plans.vague`: a typo must not make a pattern that takes a build's time
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-# -- compiled rules -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Condition:
-    text: str
-    parsed: Any  # simpleeval's pre-parsed AST
-    names: frozenset[str]
-    origin: str  # path:line, for errors found while evaluating
-    fails: str = ""  # a message template: what the explanation says when it does not hold
-    run: Run | None = field(default=None, compare=False, repr=False)  # `parsed` compiled (`expressions.compiled`)
-
-
-@dataclass(frozen=True)
-class Level:
-    key: str
-    title: str
-    conditions: tuple[Condition, ...]
-    rated: bool
-    wins_work_by: str
-    summary: str
-    behaviour: str
-    move: str
-    rank: int  # 0 = the highest level of its model
-    source: str = ""
-    idea: str = ""
-
-
-@dataclass(frozen=True)
-class Referral:
-    """A referred account's start: `level` while `conditions` hold, when the rules give less."""
-
-    level: Level
-    conditions: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class InsightCase:
-    """What an insight says instead when these conditions hold (None: as the insight says)."""
-
-    conditions: tuple[Condition, ...]
-    severity: str | None
-    message: str | None
-    move: str | None
-    steer: bool | None
-
-
-@dataclass(frozen=True)
-class InsightRule:
-    key: str
-    title: str
-    severity: str
-    conditions: tuple[Condition, ...]
-    message: str
-    move: str
-    origin: str
-    evidence: tuple[str, ...] = ()  # metrics whose notes are cited; default: the names in `conditions`
-    critical_when: tuple[Condition, ...] = ()  # when these hold too, the insight is critical
-    cases: tuple[InsightCase, ...] = ()
-    steer: bool = False
-    source: str = ""
-    idea: str = ""
-    internal: bool = False  # for the firm's eyes only: never in the share-safe variant
-
-    @property
-    def evidence_metrics(self) -> frozenset[str]:
-        names = set(self.evidence) or {n for c in self.conditions for n in c.names}
-        return frozenset(names - INSIGHT_ONLY)
-
-
-@dataclass(frozen=True)
-class LevelModel:
-    key: str
-    title: str
-    credit: str
-    window: int  # quarters: the review quarter and the ones before it
-    levels: tuple[Level, ...]  # highest first; the last is the fallback
-    insights: tuple[InsightRule, ...]
-    referral: Referral | None = None
-    lookback: int = 4  # quarters `recent_best_rank` looks back
-
-    def height(self, level: Level) -> int:
-        """Rated levels counted from the bottom: 1 = the lowest rated level, 0 = not rated."""
-        if not level.rated:
-            return 0
-        return sum(1 for lv in self.levels[level.rank:] if lv.rated)
-
-    @property
-    def names(self) -> frozenset[str]:
-        """Every metric its levels' conditions read."""
-        return frozenset(name for level in self.levels for c in level.conditions for name in c.names)
-
-    def level(self, key: str) -> Level:
-        return next(level for level in self.levels if level.key == key)
-
-    def above(self, level: Level) -> Level | None:
-        """The next level up; `unrated` counts as the bottom of the rated ladder."""
-        rated = [lv for lv in self.levels if lv.rated]
-        if not level.rated:
-            return rated[-1] if rated else None
-        return self.levels[level.rank - 1] if level.rank > 0 else None
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    default_model: str
-    signals: dict[str, str]
-    models: dict[str, LevelModel]
-    insights: tuple[InsightRule, ...]
-    sources: tuple[str, ...]
-    people: PeopleRules = field(default_factory=PeopleRules)
-
-    def insights_for(self, model: LevelModel) -> tuple[InsightRule, ...]:
-        """The shared insights, then the model's own; a model's insight replaces a shared one of the same key."""
-        own = {rule.key for rule in model.insights}
-        return (*(r for r in self.insights if r.key not in own), *model.insights)
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -217,6 +108,7 @@ class _Compiler:
         self.insights: dict[str, dict[str, _Field]] = {}
         self.default: _Field | None = None
         self.people: dict[str, Any] = {}
+        self.vague: _Field | None = None  # `plans.vague`, as last written
 
     def report(self, src: str, line: int, message: str) -> None:
         self.problems.append(Diagnostic(src, line, message))
@@ -236,14 +128,31 @@ class _Compiler:
         if default not in models and self.default is not None:
             self.report(self.default.src, self.default.line(),
                         f"default_model '{default}' is not a model{hint(default, frozenset(models), 'models')}")
+        plans = self._plans()
         if self.problems:
             return None, self.problems
-        return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files), self._people()), []
+        return RuleSet(default, self.signals, models, insights, tuple(f[0] for f in self.files), self._people(),
+                       plans), []
 
     def _people(self) -> PeopleRules:
         held = self.people.get("held_to_target")
         return PeopleRules({**self.people.get("cadence", {})}, self.people.get("due_percent", 80),
                            frozenset(held) if held is not None else PeopleRules().held_to_target)
+
+    def _plans(self) -> PlanRules:
+        """`plans.vague` compiled (case ignored); a pattern that does not compile is reported at its line."""
+        if self.vague is None or self.vague.value is None:
+            return PlanRules()
+        pattern, where = str(self.vague.value), self.vague
+        if len(pattern) > MAX_PATTERN_CHARS:
+            self.report(where.src, where.line(), f"'vague' is {len(pattern):,} characters long; "
+                                                 f"a pattern may have at most {MAX_PATTERN_CHARS:,}")
+            return PlanRules()
+        try:
+            return PlanRules(re.compile(pattern, re.IGNORECASE))
+        except re.error as exc:
+            self.report(where.src, where.line(), f"'vague' is not a valid regular expression: {exc}")
+            return PlanRules()
 
     def _merge(self, src: str, spec: RulesFile, lines: Lines) -> None:
         for signal in spec.signals:
@@ -253,6 +162,8 @@ class _Compiler:
             given = spec.people.model_dump(exclude_unset=True)
             cadence = {**self.people.get("cadence", {}), **given.pop("cadence", {})}
             self.people.update(given, cadence=cadence)
+        if spec.plans is not None and "vague" in spec.plans.model_fields_set:  # the last file to give it wins
+            self.vague = _Field(spec.plans.vague, src, lines, ("plans", "vague"))
         if spec.default_model:
             self.default = _Field(spec.default_model, src, lines, ("default_model",))
         for key, model in spec.models.items():

@@ -107,10 +107,15 @@ class PeopleSpec(Strict):
     held_to_target: tuple[Influence, ...] | None = None
 
 
+class PlansSpec(Strict):
+    vague: Text | None = None  # a regular expression (`ruleset` compiles it)
+
+
 class RulesFile(Strict):
     default_model: Text | None = None
     signals: dict[str, Text] = Field(default_factory=dict)
     people: PeopleSpec | None = None
+    plans: PlansSpec | None = None
     models: dict[str, ModelSpec] = Field(default_factory=dict)
     insights: tuple[InsightSpec, ...] = ()
 
