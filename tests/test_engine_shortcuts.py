@@ -157,6 +157,16 @@ def test_each_family_gives_the_metrics_it_is_known_for(rules: RuleSet, accounts:
             assert sink.values.keys() == known, family.__name__
 
 
+def test_counting_back_quarters_is_stepping_back_one_at_a_time() -> None:
+    """`Quarter.back` is arithmetic (a window asks for it twice): the same as `prev` repeated."""
+    for start in (Quarter(2026, 1), Quarter(2026, 3), Quarter(1901, 4)):
+        stepped = start
+        for count in range(10):
+            assert start.back(count) == stepped
+            stepped = stepped.prev()
+    assert Quarter(2026, 3).back(-1) == Quarter(2026, 3)
+
+
 def test_evidence_is_made_once_when_read(accounts: tuple[Account, ...]) -> None:
     note = next(n for a in accounts for n in a.notes if n.meta.trust is not None)
     ready = Source("notes/x/account.md", 4, None)

@@ -122,6 +122,13 @@ def _compare(node: ast.Compare) -> Run:
         raise _Uncovered
     first = _closure(node.left)
     steps = [(_OPERATORS[type(op)], _closure(comp)) for op, comp in zip(node.ops, node.comparators, strict=True)]
+    if len(steps) == 1:  # most conditions are one comparison, most of them a metric against a number
+        compare, operand = steps[0]
+        left, right = node.left, node.comparators[0]
+        if isinstance(left, ast.Name) and isinstance(right, ast.Constant):
+            key, value = left.id, right.value
+            return lambda names: compare(names[key], value)
+        return lambda names: compare(first(names), operand(names))
 
     def run(names: dict[str, Any]) -> Any:
         right, result = first(names), True

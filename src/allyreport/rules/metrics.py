@@ -155,6 +155,9 @@ def family_names(signals: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     return tuple(found)
 
 
+_SHARES = tuple(f"{c}_share" for c in CONTEXTS)  # each window puts them: named once
+
+
 def _contexts(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     """Counts and shares by context of conversation; shares of business notes, social of all."""
     by_context: dict[str, list[Read]] = {c: [] for c in CONTEXTS}
@@ -163,10 +166,10 @@ def _contexts(f: Facts, notes: Sequence[Read], span: Span, sink: Sink) -> None:
     business = [n for n in notes if n.context != "social"]
     sink.put("notes", len(notes), notes)
     sink.put("business", len(business), business)
-    for context, chosen in by_context.items():
+    for (context, chosen), share in zip(by_context.items(), _SHARES, strict=True):
         sink.put(context, len(chosen), chosen, "context")
         total = len(notes) if context == "social" else len(business)
-        sink.put(f"{context}_share", len(chosen) / total if total else 0.0, chosen, "context")
+        sink.put(share, len(chosen) / total if total else 0.0, chosen, "context")
     ours = [n for n in business if n.ours]
     sink.put("opened_by_us", len(ours), ours, "opened_by")
     ours_strategy = [n for n in ours if n.context == "strategy"]

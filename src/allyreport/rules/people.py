@@ -142,17 +142,18 @@ def person(j: Judging, name: str, stakeholder: Stakeholder | None, mine: Sequenc
     held = stakeholder is not None and (stakeholder.influence is None or stakeholder.influence in j.rules.held_to_target)
     cadence = cadence_of(stakeholder, j.rules) if stakeholder and current else None
     days = days_since(stakeholder, last, end) if stakeholder else (end - last.date).days if last else None
-    in_window = [n.note for n in mine if j.window.start <= n.date <= end]
+    start = j.window.start
+    in_window = [n for n in mine if start <= n.date <= end]
     business = int(j.window.values["business"])
     return Person(name, stakeholder, current, level, j.target if current and held else None,
                   cadence, contact_status(days, cadence, j.rules.due_percent), last.date if last else None, days,
                   theirs.count_in(j.quarter), len(in_window), len(mine),
                   _share(in_window, business), j.trust_of(window), client_trust_of(window),
-                  tuple(Source(n.path, n.line_of("with"), n.date) for n in in_window))
+                  tuple(Source(n.note.path, n.note.line_of("with"), n.date) for n in in_window))
 
 
-def _share(notes: Sequence[Note], business: int) -> float:
-    mine = sum(1 for n in notes if n.meta.context != "social")
+def _share(notes: Sequence[Read], business: int) -> float:
+    mine = sum(1 for n in notes if n.context != "social")
     return mine / business if business else 0.0
 
 
