@@ -1,7 +1,8 @@
 """The review pack, built by the real CLI and read back with pypdf: the parts' pages plus a
 contents page, one bookmark per account in portfolio order with its review and plan below,
-links that still land, the contents' page numbers true, per-owner packs, and the same
-bytes for the same notes (also when an incremental build reuses most parts)."""
+links that still land, the contents' page numbers true, the parts' tagging merged into one
+structure tree, per-owner packs, and the same bytes for the same notes (also when an
+incremental build reuses most parts)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from allyreport.render.documents import PdfJob
+from allyreport.render.packfile import PackFile
+from allyreport.render.printer import make_setup, printer
+from allyreport.render.segments import segment
 
 from .conftest import NotesWriter, run_cli
 
@@ -53,6 +60,79 @@ def outline(reader: PdfReader) -> list[tuple[str, int, list[object]]]:
     return found
 
 
+def parent_tree(node: DictionaryObject) -> dict[int, object]:
+    """A number tree's entries, its leaves' /Limits checked."""
+    found: dict[int, object] = {}
+    nums = node.get("/Nums", [])
+    for k in range(0, len(nums), 2):
+        found[int(nums[k])] = nums[k + 1]
+    for kid in node.get("/Kids", []):
+        below = parent_tree(kid.get_object())
+        low, high = kid.get_object()["/Limits"]
+        assert all(low <= key <= high for key in below)
+        assert not found.keys() & below.keys()
+        found |= below
+    return found
+
+
+def elements(reader: PdfReader) -> tuple[dict[int, DictionaryObject], dict[int, object]]:
+    """The structure elements, by object number, and the parent tree. An element is in the tree
+    (from /StructTreeRoot down its kids) or above marked content the parent tree maps to
+    (WeasyPrint's running headers and footers: their elements are not the tree's kids)."""
+    root = reader.trailer["/Root"]["/StructTreeRoot"]
+    found: dict[int, DictionaryObject] = {}
+    stack = list(root["/K"])
+    while stack:
+        ref = stack.pop()
+        if not isinstance(ref, IndirectObject) or ref.idnum in found:
+            continue
+        element = ref.get_object()
+        if element.get("/Type") in ("/OBJR", "/MCR"):
+            continue
+        found[ref.idnum] = element
+        kids = element.raw_get("/K") if "/K" in element else []
+        stack += kids if isinstance(kids, ArrayObject) else [kids]
+    tree = parent_tree(root["/ParentTree"])
+    for value in tree.values():
+        for ref in value if isinstance(value, ArrayObject) else [value]:
+            while isinstance(ref, IndirectObject) and ref.idnum not in found and "/S" in ref.get_object():
+                found[ref.idnum] = ref.get_object()
+                ref = found[ref.idnum].raw_get("/P")
+    return found, tree
+
+
+def assert_tagged(pack: PdfReader, parts: list[PdfReader]) -> None:
+    """The pack's structure tree: every page's and link's key maps to elements of the pack on
+    that page, and the elements are the parts' (each part's /Document now a /Part) plus the
+    pack's /Document and a /Sect per account."""
+    root = pack.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"]
+    found, tree = elements(pack)
+    document = root["/StructTreeRoot"]["/K"][0].get_object()
+    assert document["/S"] == "/Document"
+    assert [found[k.idnum]["/S"] for k in document["/K"]] == ["/Part", "/Part"] + ["/Sect"] * (len(parts) // 2 - 1)
+    assert [found[k.idnum]["/T"] for k in document["/K"][:3]] == ["Contents", "Portfolio summary", "Aardvark Analytics"]
+    assert len(found) == sum(len(elements(part)[0]) for part in parts) + 1 + (len(parts) - 2) // 2
+    assert root["/StructTreeRoot"]["/ParentTreeNextKey"] > max(tree)
+    pages = {page.indirect_reference.idnum: k for k, page in enumerate(pack.pages)}
+    marked = links = 0
+    for k, page in enumerate(pack.pages):
+        for mcid, ref in enumerate(tree[page["/StructParents"]]):
+            assert pages[found[ref.idnum].raw_get("/Pg").idnum] == k
+            kids = found[ref.idnum]["/K"]
+            assert mcid in (kids if isinstance(kids, ArrayObject) else [kids])
+            marked += 1
+        for annot in page.get("/Annots") or []:
+            if "/StructParent" in annot.get_object():
+                link = found[tree[annot.get_object()["/StructParent"]].idnum]
+                assert link["/S"] == "/Link"
+                assert any(kid.get_object().raw_get("/Obj").idnum == annot.idnum for kid in link["/K"]
+                           if isinstance(kid, IndirectObject))
+                links += 1
+    assert marked > 100 * len(parts)
+    assert links > 10
+
+
 def test_the_pack_is_the_parts_in_portfolio_order_with_contents_and_bookmarks(write_notes: NotesWriter) -> None:
     root = write_notes(NOTES).parent
     code, output = build(root)
@@ -81,15 +161,14 @@ def test_the_pack_is_the_parts_in_portfolio_order_with_contents_and_bookmarks(wr
         + "".join(pack.pages[k].extract_text() for k in range(starts[1], starts[2]))
     assert "Zephyr's last story." in "".join(pack.pages[k].extract_text() for k in range(starts[5], starts[6]))
     assert "Aardvark Analytics · Account review" in pack.pages[starts[1] + 1].extract_text()  # the running header
-    # what survives of the tagging (docs/output.md): the parts are tagged, the pack is not, but has a language
-    part = PdfReader(pdf / "zulu-review.pdf").trailer["/Root"]
-    assert part["/MarkInfo"]["/Marked"]  # a pypdf BooleanObject
-    assert "/StructTreeRoot" in part
-    root = pack.trailer["/Root"]
-    assert "/StructTreeRoot" not in root
-    assert "/MarkInfo" not in root
-    assert root["/Lang"] == "en"
-    assert not any("/StructParents" in page for page in pack.pages)
+    # the parts' tagging, merged (docs/output.md), and the contents page's, which is printed tagged too
+    contents_part = next((root / ".allyreport-cache/out.pack").glob("*.contents.pdf"))
+    assert_tagged(pack, [PdfReader(contents_part), *(PdfReader(pdf / f"{name}.pdf") for name in order)])
+    root_dict = pack.trailer["/Root"]
+    assert root_dict["/Lang"] == "en"
+    assert root_dict["/ViewerPreferences"]["/DisplayDocTitle"]
+    text = [page.extract_text() for page in pack.pages]
+    assert text[1:] == [page.extract_text() for name in order for page in PdfReader(pdf / f"{name}.pdf").pages]
     assert pack.metadata is not None
     assert pack.metadata.title == "Review pack, 2026Q2"
 
@@ -168,3 +247,29 @@ def test_a_pack_whose_parts_are_the_same_bytes_is_not_written_again(write_notes:
     after = {p.name: p.stat().st_ino for p in packs}
     assert after["pack-2026Q2-jo-park.pdf"] != before["pack-2026Q2-jo-park.pdf"][0]  # Mango is Jo Park's: written again
     assert "Mango's second story." in "".join(page.extract_text() for page in PdfReader(pdf / "pack-2026Q2.pdf").pages)
+
+
+def test_a_part_whose_numbers_cross_a_power_of_ten_is_found_where_its_object_stream_says(tmp_path: Path) -> None:
+    """The object stream's offsets are worked out from the numbers' width (`PackFile._packed`):
+    a part numbered from 9,990 has numbers of four digits and of five."""
+    html = ('<html lang="en"><head><title>Part</title></head><body><h1 id="top">A part</h1>'
+            + "".join(f"<p>Paragraph {k}, <a href='#top'>back to the top</a>.</p>" for k in range(40)) + "</body></html>")
+    printer(make_setup("A4", "pdf/ua-1", None)).print(PdfJob("pdf/part.pdf", html), tmp_path / "part.pdf")
+    part = segment((tmp_path / "part.pdf").read_bytes())
+    with open(tmp_path / "pack.pdf", "wb") as handle:
+        pack = PackFile(handle)
+        while len(pack.offsets) < 9_990:
+            pack.allocate()
+        assert len(str(len(pack.offsets))) < len(str(len(pack.offsets) + part.size - 1))
+        placed = pack.place(part)
+        pack.tag("Part", [("Part", placed)])
+        pack.finish([], {"Title": "Pack"}, "en")
+    reader = PdfReader(tmp_path / "pack.pdf", strict=True)  # strict: an object not where its stream says fails
+    original = PdfReader(tmp_path / "part.pdf")
+    assert [page.extract_text() for page in reader.pages] == [page.extract_text() for page in original.pages]
+    found, tree = elements(reader)
+    assert len(found) == len(elements(original)[0]) + 1  # and the pack's /Document
+    assert {tree[page["/StructParents"]][0].idnum for page in reader.pages} <= found.keys()
+    links = [annot.get_object() for page in reader.pages for annot in page.get("/Annots") or []]
+    assert len(links) == 40
+    assert all(found[tree[link["/StructParent"]].idnum]["/S"] == "/Link" for link in links)

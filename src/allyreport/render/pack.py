@@ -14,8 +14,10 @@ What merging keeps and what it cannot:
   each account, its review and plan, and their sections;
 - their internal links: a part's named destinations ("insights", "note-3") are the same
   names in every part, so each link is re-pointed at its page in the pack;
-- not their tagging: the pack is written without the parts' structure trees, so it is an
-  untagged PDF; the parts in `pdf/` stay tagged (docs/output.md says so).
+- their tagging: each part's structure tree becomes a /Part of the pack's, an account's review
+  and plan one /Sect, the contents pages (printed tagged, as the parts are) the first; the
+  pages' and links' keys into the parent tree are offset as the objects are (`segments`).
+  What the pack does not claim is PDF/UA itself (docs/output.md).
 """
 
 from __future__ import annotations
@@ -74,15 +76,18 @@ def write_pack(target: Path, parts: Sequence[Part], contents: Contents, info: di
             tops.append(top)
             counts.append(sizes)
         fronts = [pack.place(segments.of(path), at=i) for i, path in enumerate(_contents(parts, counts, contents))]
+        pack.tag("Contents", [("Contents", front) for front in fronts], at=0)
         return pack.finish([Bookmark(fronts[0].item, "Contents", fronts[0].first_page, None), *tops], info, language)
 
 
 def _place_part(pack: PackFile, part: Part, segments: SegmentCache) -> tuple[Bookmark, list[int]]:
     """Write a part's documents; its bookmark, with each document's below it, and their page counts."""
-    documents = []
+    documents, placings = [], []
     for kind, path in part.documents:
         placed = pack.place(segments.of(path))
         documents.append((Bookmark(placed.item, kind, placed.first_page, placed.outline), placed.pages))
+        placings.append((kind, placed))
+    pack.tag(part.title, placings)
     if len(documents) == 1 and part.title == documents[0][0].title:
         return documents[0][0], [documents[0][1]]
     top = pack.allocate()
