@@ -1,9 +1,10 @@
 """The pack's PDF, written as a stream: each part's segment as it comes, then the page tree, the
 bookmarks, the structure tree's root, the catalogue and the cross-reference stream.
 
-Nothing of a part stays in memory once its objects are written but its page-tree node's and
-its bookmark's numbers, so a pack of 2,000 accounts costs the memory of one part plus a few
-numbers per part (`docs/benchmarks.md`). The pages are in pack order in the page tree, not in
+Nothing of a part stays in memory once its objects are written but its page-tree node's, its
+bookmark's and its parent-tree leaf's numbers and its objects' cross-reference entries (8
+bytes each), so a pack of 2,000 accounts costs the memory of one part plus a few numbers per
+part and 8 bytes per object (`docs/benchmarks.md`). The pages are in pack order in the page tree, not in
 the file: the contents page(s), printed last because they give the other parts' page
 numbers, are written last and listed first.
 
