@@ -363,6 +363,8 @@ def _target(account: Account, model: LevelModel, level: Level) -> Level | None:
 def visible(account: Account, as_of: dt.date) -> Account | None:
     """The account as it stood on `as_of`: its later notes dropped; None when every note is later
     (the relationship began after the review, which it is not part of)."""
+    if not account.notes or account.notes[-1].date <= as_of:  # oldest first: none is later
+        return account
     notes = tuple(n for n in account.notes if n.date <= as_of)
     if account.notes and not notes:
         return None
