@@ -133,18 +133,19 @@ def run_accounts(shared: Shared, work: Sequence[tuple[str, Sequence[FileJob]]], 
 
     def task(i: int) -> list[Judged]:
         was = gc.isenabled()
-        gc.freeze()  # what the process holds stays; what one account leaves behind is collected
-        gc.enable()
+        gc.disable()  # no collection while an account is worked on: it would scan its live notes again and again
+        gc.freeze()  # what the process holds stays
         try:
             done = []
             for k in parts[i]:
                 done.append(work_on(shared, *work[k]))
+                gc.collect(0)  # what the account left behind in cycles; what survives is never scanned again
                 if tick:
                     tick(i)
             return done
         finally:
-            if not was:
-                gc.disable()
+            if was:
+                gc.enable()
             gc.unfreeze()
 
     return [judged for chunk in fork_map(task, len(parts)) for judged in chunk]
