@@ -16,6 +16,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import concurrent.futures as cf
@@ -200,6 +201,9 @@ def fixed_font_clock() -> Iterator[None]:
 
 
 _PRINTERS: dict[Setup, Printer] = {}
+# Dropped before the interpreter tears its modules down: WeasyPrint's FontConfiguration frees its
+# fonts in __del__, which fails ("Exception ignored in ... __del__") once cffi's module is gone.
+atexit.register(_PRINTERS.clear)
 
 
 def printer(setup: Setup) -> Printer:
