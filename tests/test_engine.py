@@ -8,18 +8,14 @@ and whatever `extra` adds from line 7 (trust readings, actions).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allyreport.core.diagnostics import errors_only
 from allyreport.core.quarters import Quarter
 from allyreport.notes.data import Account, Note, Portfolio
-from allyreport.notes.loader import load_notes
 from allyreport.notes.schema import AccountMeta, NoteMeta
 from allyreport.rules.engine import Verdict
 from allyreport.rules.judge import evaluate
@@ -27,68 +23,7 @@ from allyreport.rules.metrics import Source
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter
-
-ACCOUNT = """
----
-account: Acme Foods
-owner: Dana Reyes
-relevance: {relevance}
-stakeholders:
-  - name: Tom Berg
-  - name: Priya Raman
-{plan}{more}---
-Profile.
-"""
-
-
-def account(relevance: str = "steady", plan: str = "", more: str = "") -> str:
-    """account.md; `more` adds keys after the plan (so the lines above stay where tests expect them)."""
-    return textwrap.dedent(ACCOUNT).format(relevance=relevance, plan=plan, more=textwrap.dedent(more).lstrip())
-
-
-def note(day: str, context: str, *, by: str = "client", price: bool = False, who: str = "Tom Berg",
-         extra: str = "") -> str:
-    return (f"---\ndate: {day}\nwith: [{who}]\ncontext: {context}\nopened_by: {by}\n"
-            f"price: {'true' if price else 'false'}\n{textwrap.dedent(extra).lstrip()}---\nWhat we discussed.\n")
-
-
-def judge(write_notes: NotesWriter, files: dict[str, str], quarter: str = "2026Q3", model: str = "ally",
-          rules: str | None = None) -> dict[str, Verdict]:
-    """Load the shipped rules (plus a firm's `rules` text), the notes, and evaluate every account.
-
-    The notes folder is emptied first, so a test can judge several variants in turn."""
-    shutil.rmtree(write_notes({}))
-    root = write_notes(files)
-    texts = [("allyreport/rules/default.yaml", default_rules_text())]
-    texts += [("rules.yaml", textwrap.dedent(rules).lstrip())] if rules else []
-    ruleset, problems = compile_rules(texts)
-    assert ruleset is not None, problems
-    portfolio, diagnostics = load_notes(root, "notes", ruleset.signals)
-    assert errors_only(diagnostics) == []
-    verdicts, problems = evaluate(portfolio, ruleset, model, Quarter.parse(quarter))
-    assert problems == []
-    return {v.account.slug: v for v in verdicts}
-
-
-def acme(write_notes: NotesWriter, notes: dict[str, str], quarter: str = "2026Q3", model: str = "ally",
-         rules: str | None = None, **account_fields: str) -> Verdict:
-    files = {"acme/account.md": account(**account_fields)}
-    files.update({f"acme/{name}.md": text for name, text in notes.items()})
-    return judge(write_notes, files, quarter, model, rules)["acme"]
-
-
-def src(name: str, line: int) -> Source:
-    return Source(f"notes/acme/{name}.md", line, dt.date.fromisoformat(name[:10]))
-
-
-def keys(v: Verdict) -> set[str]:
-    return {i.key for i in v.insights}
-
-
-def insight(v: Verdict, key: str) -> tuple[str, tuple[Source, ...]]:
-    found = next(i for i in v.insights if i.key == key)
-    return found.message, found.evidence
-
+from .support import account, acme, insight, judge, keys, note, src
 
 # -- the ally model: levels -------------------------------------------------------------------
 

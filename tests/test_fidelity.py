@@ -17,7 +17,8 @@ from allyreport.rules.metrics import Source
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter, run_cli
-from .test_engine import INSIGHT_CASES, account, acme, insight, keys, note
+from .support import account, acme, insight, keys, note
+from .test_engine import INSIGHT_CASES
 from .test_people import PEOPLE_INSIGHT_CASES
 
 

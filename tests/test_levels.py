@@ -15,7 +15,7 @@ from allyreport.rules.metrics import METRICS, markdown_table
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import EXAMPLES, REPO, NotesWriter, run_cli
-from .test_engine import account, note
+from .support import account, note
 
 TRUST = "trust: {reliability: 6, credibility: 7, intimacy: 5, character: 7, self_orientation: 4}\n"
 ACME = {

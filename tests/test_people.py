@@ -14,8 +14,7 @@ from allyreport.rules.engine import Insight, Verdict
 from allyreport.rules.metrics import Source
 
 from .conftest import NotesWriter
-from .test_engine import judge, keys
-from .test_rules import problems
+from .support import judge, keys, problems
 
 NW = """\
 ---

@@ -14,23 +14,13 @@ from allyreport.rules.judge import evaluate
 from allyreport.rules.ruleset import compile_rules, default_rules_text
 
 from .conftest import NotesWriter, run_cli
-from .test_engine import account, acme, insight, keys, note, src
+from .support import account, acme, insight, keys, note, problems, src
 
 PRICE_NOTES = {
     "2026-07-01": note("2026-07-01", "service", price=True),
     "2026-07-02": note("2026-07-02", "service"),
     "2026-07-03": note("2026-07-03", "problem", who="Priya Raman"),
 }
-
-
-def problems(*firm_files: str) -> list[str]:
-    """Compile the shipped rules plus each text (named rules.yaml, other.yaml, ...); the errors as printed."""
-    names = ["rules.yaml", "other.yaml", "third.yaml"]
-    texts = [("default.yaml", default_rules_text())]
-    texts += [(names[i], textwrap.dedent(text).lstrip()) for i, text in enumerate(firm_files)]
-    ruleset, found = compile_rules(texts)
-    assert (ruleset is None) == bool(found)
-    return [d.format() for d in found]
 
 
 # -- overrides --------------------------------------------------------------------------------
