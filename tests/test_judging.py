@@ -32,6 +32,13 @@ def test_levels_json_is_the_builds_levels_json_byte_for_byte(built: Path) -> Non
     assert len(json.loads(result.stdout)) == len([p for p in (built / "notes").iterdir() if p.is_dir()])
 
 
+def test_levels_json_is_what_json_dumps_writes(built: Path) -> None:
+    """levels.json and `levels --json` are written by core.jsontext, not json.dumps: the bytes
+    must still be the standard library's, so a reader's own tools give the same file."""
+    written = (built / "out" / "levels.json").read_text("utf-8")
+    assert written == json.dumps(json.loads(written), indent=2, ensure_ascii=False) + "\n"
+
+
 def test_levels_json_for_an_earlier_quarter_is_that_builds_levels_json(built: Path) -> None:
     build = run_cli("build", "--notes", "notes", "--out", "earlier", "--no-pdf", "--quarter", "2026Q1", cwd=built)
     assert build.returncode == 0, build.stderr

@@ -2,9 +2,11 @@
 
 The standard library writes indented JSON with its pure-Python encoder (its C encoder only
 does the compact form), a generator per container. An account's levels.json entry is about
-25 KB, so at 2,000 accounts that encoder cost more than judging them. This writes the same
+25 KB, and that encoder cost half as much as judging the account (0.13 against 0.25 s for
+200 accounts). This writes the same
 text with one recursive function over a list of parts and the C string escaper; tests
-(tests/test_jsontext.py) compare it with `json.dumps` on hostile values and on whole builds.
+(tests/test_jsontext.py, tests/test_judging.py) compare it with `json.dumps` on hostile values
+and on a whole build's levels.json.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 
+from ..core.quarters import Quarter
 from ..notes.data import Note, Source
 from ..notes.schema import Action
 from .facts import Facts, PlanRules, Read
@@ -88,7 +89,8 @@ def quarters_between(first: dt.date | None, end: dt.date) -> int:
     """The quarters from `first` to `end`, both counted (0 when `first` is later or unknown)."""
     if first is None or first > end:
         return 0
-    return (end.year - first.year) * 4 + (end.month - 1) // 3 - (first.month - 1) // 3 + 1
+    a, b = Quarter.of(first), Quarter.of(end)
+    return (b.year - a.year) * 4 + b.number - a.number + 1
 
 
 def profile(f: Facts, end: dt.date) -> list[Put]:
